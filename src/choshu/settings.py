@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "choshu.staff",
     "choshu.people",
     "choshu.ledger",
+    "choshu.interchange",
+    "choshu.demo",
     "choshu.web",
 ]
 

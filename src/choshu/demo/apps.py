@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    name = "choshu.demo"
+    verbose_name = "デモ自治体"

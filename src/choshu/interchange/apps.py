@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InterchangeConfig(AppConfig):
+    name = "choshu.interchange"
+    verbose_name = "連携ファイル取込"
