@@ -71,7 +71,8 @@ def test_is_closed_day() -> None:
         (date(2024, 2, 1), 1, date(2024, 2, 29)),  # V4, leap year
         (date(2025, 2, 1), 1, date(2025, 2, 28)),
         (date(2025, 7, 1), 1, date(2025, 7, 31)),  # V5, V7
-        (date(2025, 12, 26), 1, date(2026, 1, 24)),  # V6, across the year
+        # V6: across the year; V6 itself is paid 1/24, inside tier 1
+        (date(2025, 12, 26), 1, date(2026, 1, 25)),
         (date(2025, 7, 1), 3, date(2025, 9, 30)),  # V9
         (date(2025, 5, 31), 1, date(2025, 6, 30)),  # no 6/31 → end of June
         (date(2025, 1, 31), 1, date(2025, 2, 28)),

@@ -23,7 +23,8 @@ class Due:
 
     key: Hashable
     due_date: date
-    sort: tuple[object, ...] = field(default=())  # tie-break after due_date, e.g. (fiscal_year, levy_id, installment_no)
+    # tie-break after due_date, e.g. (fiscal_year, levy_id, installment_no)
+    sort: tuple[object, ...] = field(default=())
     principal: int = 0  # outstanding principal (本税)
     late_fee: int = 0  # outstanding fixed late fee (確定延滞金)
 

@@ -168,7 +168,7 @@ def compute_late_fee(
     runs: list[tuple[date, date, int, int, int]] = []  # (start, end, base, tier, year)
     balance = principal
     i = 0
-    for first, after in zip(points, points[1:]):
+    for first, after in zip(points, points[1:], strict=False):
         while i < len(days) and days[i] < first:
             balance -= net[days[i]]
             i += 1
