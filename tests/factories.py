@@ -54,4 +54,6 @@ def make_levy(
 
 def make_user(role: str = Role.CLERK, scopes: Sequence[str] = tuple(ALL_REVENUES), username: str = "") -> User:
     username = username or f"{role}{next(_numbers)}"
-    return User.objects.create_user(username=username, password="pw-" + username, role=role, revenue_scopes=list(scopes))
+    return User.objects.create_user(
+        username=username, password="pw-" + username, role=role, revenue_scopes=list(scopes)
+    )

@@ -55,9 +55,7 @@ class LevyRevision(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["levy", "revision_no"], name="levy_revision_unique"),
-            models.CheckConstraint(
-                condition=Q(revision_no=0) | Q(revised_on__isnull=False), name="revision_has_date"
-            ),
+            models.CheckConstraint(condition=Q(revision_no=0) | Q(revised_on__isnull=False), name="revision_has_date"),
         ]
 
 
@@ -82,12 +80,12 @@ class Installment(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.levy_id}-{self.installment_no}"
+
     @property
     def balance(self) -> int:
         return self.amount - self.paid_principal
-
-    def __str__(self) -> str:
-        return f"{self.levy_id}-{self.installment_no}"
 
 
 class InstallmentAmount(models.Model):
@@ -130,9 +128,7 @@ class Payment(models.Model):
     accounted_on = models.DateField("収納日")
     status = models.CharField("区分", max_length=12, choices=Status.choices, default=Status.CONFIRMED)
     reference = models.CharField("参照", max_length=100, blank=True)
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
-    )
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal")
     note = models.CharField("摘要", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
@@ -155,9 +151,7 @@ class Overpayment(models.Model):
     reason = models.CharField("発生事由", max_length=10, choices=Reason.choices)
     amount = models.BigIntegerField("金額")
     arose_on = models.DateField("発生日")
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
-    )
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -214,9 +208,7 @@ class Allocation(models.Model):
     reason = models.CharField("事由", max_length=10, choices=Reason.choices, default=Reason.ALLOCATE)
     amount = models.BigIntegerField("金額")
     effective_on = models.DateField("効力発生日")
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
-    )
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -242,9 +234,7 @@ class Suspense(models.Model):
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="suspense")
     amount = models.BigIntegerField("金額")
     reason = models.CharField("理由", max_length=200)
-    resolves = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="resolutions"
-    )
+    resolves = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="resolutions")
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
 

@@ -11,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, timedelta
 
-from choshu.rules.latefee import BASE_UNIT, BP, DAYS_PER_YEAR, FEE_UNIT, MIN_FEE, MIN_PRINCIPAL, RATES, YearRates, rates_for
+from choshu.rules.latefee import (
+    BASE_UNIT,
+    BP,
+    DAYS_PER_YEAR,
+    FEE_UNIT,
+    MIN_FEE,
+    MIN_PRINCIPAL,
+    RATES,
+    YearRates,
+    rates_for,
+)
 from choshu.rules.money import truncate
 
 

@@ -5,126 +5,209 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Appropriation',
+            name="Appropriation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decided_on', models.DateField(verbose_name='充当日')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("decided_on", models.DateField(verbose_name="充当日")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='DebitMandate',
+            name="DebitMandate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('revenue', models.CharField(choices=[('resident_ordinary', '個人住民税(普通徴収)'), ('resident_special', '個人住民税(特別徴収)'), ('light_vehicle', '軽自動車税(種別割)'), ('nhi', '国民健康保険料')], max_length=20, verbose_name='税目')),
-                ('bank_code', models.CharField(max_length=4, verbose_name='金融機関コード')),
-                ('branch_code', models.CharField(max_length=3, verbose_name='支店コード')),
-                ('account_type', models.CharField(choices=[('1', '普通'), ('2', '当座'), ('3', '納税準備預金'), ('9', 'その他')], max_length=1, verbose_name='預金種目')),
-                ('account_no', models.CharField(max_length=7, verbose_name='口座番号')),
-                ('holder_kana', models.CharField(max_length=40, verbose_name='口座名義(カナ)')),
-                ('start_on', models.DateField(verbose_name='振替開始日')),
-                ('end_on', models.DateField(blank=True, null=True, verbose_name='振替終了日')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "revenue",
+                    models.CharField(
+                        choices=[
+                            ("resident_ordinary", "個人住民税(普通徴収)"),
+                            ("resident_special", "個人住民税(特別徴収)"),
+                            ("light_vehicle", "軽自動車税(種別割)"),
+                            ("nhi", "国民健康保険料"),
+                        ],
+                        max_length=20,
+                        verbose_name="税目",
+                    ),
+                ),
+                ("bank_code", models.CharField(max_length=4, verbose_name="金融機関コード")),
+                ("branch_code", models.CharField(max_length=3, verbose_name="支店コード")),
+                (
+                    "account_type",
+                    models.CharField(
+                        choices=[("1", "普通"), ("2", "当座"), ("3", "納税準備預金"), ("9", "その他")],
+                        max_length=1,
+                        verbose_name="預金種目",
+                    ),
+                ),
+                ("account_no", models.CharField(max_length=7, verbose_name="口座番号")),
+                ("holder_kana", models.CharField(max_length=40, verbose_name="口座名義(カナ)")),
+                ("start_on", models.DateField(verbose_name="振替開始日")),
+                ("end_on", models.DateField(blank=True, null=True, verbose_name="振替終了日")),
             ],
         ),
         migrations.CreateModel(
-            name='Installment',
+            name="Installment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('installment_no', models.PositiveSmallIntegerField(verbose_name='期別')),
-                ('nominal_due_date', models.DateField(verbose_name='本来の納期限')),
-                ('due_date', models.DateField(db_index=True, verbose_name='納期限')),
-                ('legal_due_date', models.DateField(verbose_name='法定納期限')),
-                ('amount', models.BigIntegerField(verbose_name='税額')),
-                ('paid_principal', models.BigIntegerField(default=0, verbose_name='収納済本税')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("installment_no", models.PositiveSmallIntegerField(verbose_name="期別")),
+                ("nominal_due_date", models.DateField(verbose_name="本来の納期限")),
+                ("due_date", models.DateField(db_index=True, verbose_name="納期限")),
+                ("legal_due_date", models.DateField(verbose_name="法定納期限")),
+                ("amount", models.BigIntegerField(verbose_name="税額")),
+                ("paid_principal", models.BigIntegerField(default=0, verbose_name="収納済本税")),
             ],
         ),
         migrations.CreateModel(
-            name='InstallmentAmount',
+            name="InstallmentAmount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.BigIntegerField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("amount", models.BigIntegerField()),
             ],
         ),
         migrations.CreateModel(
-            name='Levy',
+            name="Levy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('levy_no', models.CharField(max_length=30, unique=True, verbose_name='調定番号')),
-                ('revenue', models.CharField(choices=[('resident_ordinary', '個人住民税(普通徴収)'), ('resident_special', '個人住民税(特別徴収)'), ('light_vehicle', '軽自動車税(種別割)'), ('nhi', '国民健康保険料')], max_length=20, verbose_name='税目')),
-                ('fiscal_year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('notice_no', models.CharField(max_length=30, verbose_name='通知書番号')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("levy_no", models.CharField(max_length=30, unique=True, verbose_name="調定番号")),
+                (
+                    "revenue",
+                    models.CharField(
+                        choices=[
+                            ("resident_ordinary", "個人住民税(普通徴収)"),
+                            ("resident_special", "個人住民税(特別徴収)"),
+                            ("light_vehicle", "軽自動車税(種別割)"),
+                            ("nhi", "国民健康保険料"),
+                        ],
+                        max_length=20,
+                        verbose_name="税目",
+                    ),
+                ),
+                ("fiscal_year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("notice_no", models.CharField(max_length=30, verbose_name="通知書番号")),
             ],
         ),
         migrations.CreateModel(
-            name='LevyRevision',
+            name="LevyRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('revision_no', models.PositiveIntegerField(verbose_name='更正回数')),
-                ('revised_on', models.DateField(blank=True, null=True, verbose_name='更正日')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("revision_no", models.PositiveIntegerField(verbose_name="更正回数")),
+                ("revised_on", models.DateField(blank=True, null=True, verbose_name="更正日")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Overpayment',
+            name="Overpayment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('excess', '過納(超過納付)'), ('revision', '減額更正')], max_length=10, verbose_name='発生事由')),
-                ('amount', models.BigIntegerField(verbose_name='金額')),
-                ('arose_on', models.DateField(verbose_name='発生日')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[("excess", "過納(超過納付)"), ("revision", "減額更正")],
+                        max_length=10,
+                        verbose_name="発生事由",
+                    ),
+                ),
+                ("amount", models.BigIntegerField(verbose_name="金額")),
+                ("arose_on", models.DateField(verbose_name="発生日")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('counter', '窓口'), ('bank', '金融機関窓口'), ('direct_debit', '口座振替'), ('cvs', 'コンビニ'), ('payeasy', 'ペイジー'), ('mobile_banking', 'モバイルレジ(ネットバンキング)'), ('credit_card', 'モバイルレジ(クレジットカード)'), ('eltax', '地方税共通納税'), ('seizure', '差押・取立')], max_length=20, verbose_name='収納経路')),
-                ('amount', models.BigIntegerField(verbose_name='金額')),
-                ('paid_on', models.DateField(verbose_name='納付日')),
-                ('accounted_on', models.DateField(verbose_name='収納日')),
-                ('status', models.CharField(choices=[('preliminary', '速報'), ('confirmed', '確報')], default='confirmed', max_length=12, verbose_name='区分')),
-                ('reference', models.CharField(blank=True, max_length=100, verbose_name='参照')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='摘要')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("counter", "窓口"),
+                            ("bank", "金融機関窓口"),
+                            ("direct_debit", "口座振替"),
+                            ("cvs", "コンビニ"),
+                            ("payeasy", "ペイジー"),
+                            ("mobile_banking", "モバイルレジ(ネットバンキング)"),
+                            ("credit_card", "モバイルレジ(クレジットカード)"),
+                            ("eltax", "地方税共通納税"),
+                            ("seizure", "差押・取立"),
+                        ],
+                        max_length=20,
+                        verbose_name="収納経路",
+                    ),
+                ),
+                ("amount", models.BigIntegerField(verbose_name="金額")),
+                ("paid_on", models.DateField(verbose_name="納付日")),
+                ("accounted_on", models.DateField(verbose_name="収納日")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("preliminary", "速報"), ("confirmed", "確報")],
+                        default="confirmed",
+                        max_length=12,
+                        verbose_name="区分",
+                    ),
+                ),
+                ("reference", models.CharField(blank=True, max_length=100, verbose_name="参照")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="摘要")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Refund',
+            name="Refund",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.BigIntegerField(verbose_name='還付金額')),
-                ('interest', models.BigIntegerField(default=0, verbose_name='還付加算金')),
-                ('decided_on', models.DateField(verbose_name='支出決定日')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("amount", models.BigIntegerField(verbose_name="還付金額")),
+                ("interest", models.BigIntegerField(default=0, verbose_name="還付加算金")),
+                ("decided_on", models.DateField(verbose_name="支出決定日")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Suspense',
+            name="Suspense",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.BigIntegerField(verbose_name='金額')),
-                ('reason', models.CharField(max_length=200, verbose_name='理由')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("amount", models.BigIntegerField(verbose_name="金額")),
+                ("reason", models.CharField(max_length=200, verbose_name="理由")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Allocation',
+            name="Allocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('principal', '本税'), ('late_fee', '延滞金')], max_length=10, verbose_name='区分')),
-                ('reason', models.CharField(choices=[('allocate', '消込'), ('reverse', '取消'), ('release', '減額更正による解除')], default='allocate', max_length=10, verbose_name='事由')),
-                ('amount', models.BigIntegerField(verbose_name='金額')),
-                ('effective_on', models.DateField(verbose_name='効力発生日')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('reverses', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversal', to='ledger.allocation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("principal", "本税"), ("late_fee", "延滞金")], max_length=10, verbose_name="区分"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[("allocate", "消込"), ("reverse", "取消"), ("release", "減額更正による解除")],
+                        default="allocate",
+                        max_length=10,
+                        verbose_name="事由",
+                    ),
+                ),
+                ("amount", models.BigIntegerField(verbose_name="金額")),
+                ("effective_on", models.DateField(verbose_name="効力発生日")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "reverses",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversal",
+                        to="ledger.allocation",
+                    ),
+                ),
             ],
         ),
     ]

@@ -6,201 +6,328 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('ledger', '0001_initial'),
-        ('people', '0001_initial'),
+        ("ledger", "0001_initial"),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='appropriation',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL),
+            model_name="appropriation",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='allocation',
-            name='appropriation',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='ledger.appropriation'),
+            model_name="allocation",
+            name="appropriation",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="allocations",
+                to="ledger.appropriation",
+            ),
         ),
         migrations.AddField(
-            model_name='debitmandate',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='mandates', to='people.person'),
+            model_name="debitmandate",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="mandates", to="people.person"
+            ),
         ),
         migrations.AddField(
-            model_name='allocation',
-            name='installment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='ledger.installment'),
+            model_name="allocation",
+            name="installment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="allocations", to="ledger.installment"
+            ),
         ),
         migrations.AddField(
-            model_name='installmentamount',
-            name='installment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='amounts', to='ledger.installment'),
+            model_name="installmentamount",
+            name="installment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="amounts", to="ledger.installment"
+            ),
         ),
         migrations.AddField(
-            model_name='levy',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='levies', to='people.person', verbose_name='納税義務者'),
+            model_name="levy",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="levies",
+                to="people.person",
+                verbose_name="納税義務者",
+            ),
         ),
         migrations.AddField(
-            model_name='installment',
-            name='levy',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='installments', to='ledger.levy'),
+            model_name="installment",
+            name="levy",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="installments", to="ledger.levy"
+            ),
         ),
         migrations.AddField(
-            model_name='levyrevision',
-            name='levy',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='revisions', to='ledger.levy'),
+            model_name="levyrevision",
+            name="levy",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="revisions", to="ledger.levy"
+            ),
         ),
         migrations.AddField(
-            model_name='installmentamount',
-            name='revision',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='amounts', to='ledger.levyrevision'),
+            model_name="installmentamount",
+            name="revision",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="amounts", to="ledger.levyrevision"
+            ),
         ),
         migrations.AddField(
-            model_name='overpayment',
-            name='installment',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='ledger.installment'),
+            model_name="overpayment",
+            name="installment",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to="ledger.installment"
+            ),
         ),
         migrations.AddField(
-            model_name='overpayment',
-            name='person',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='overpayments', to='people.person'),
+            model_name="overpayment",
+            name="person",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="overpayments",
+                to="people.person",
+            ),
         ),
         migrations.AddField(
-            model_name='overpayment',
-            name='reverses',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversal', to='ledger.overpayment'),
+            model_name="overpayment",
+            name="reverses",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reversal",
+                to="ledger.overpayment",
+            ),
         ),
         migrations.AddField(
-            model_name='appropriation',
-            name='overpayment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appropriations', to='ledger.overpayment'),
+            model_name="appropriation",
+            name="overpayment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="appropriations", to="ledger.overpayment"
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL),
+            model_name="payment",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='person',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='people.person'),
+            model_name="payment",
+            name="person",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="payments",
+                to="people.person",
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='reverses',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversal', to='ledger.payment'),
+            model_name="payment",
+            name="reverses",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reversal",
+                to="ledger.payment",
+            ),
         ),
         migrations.AddField(
-            model_name='overpayment',
-            name='payment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='overpayments', to='ledger.payment'),
+            model_name="overpayment",
+            name="payment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="overpayments", to="ledger.payment"
+            ),
         ),
         migrations.AddField(
-            model_name='allocation',
-            name='payment',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='ledger.payment'),
+            model_name="allocation",
+            name="payment",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="allocations",
+                to="ledger.payment",
+            ),
         ),
         migrations.AddField(
-            model_name='refund',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL),
+            model_name="refund",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='refund',
-            name='overpayment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='refunds', to='ledger.overpayment'),
+            model_name="refund",
+            name="overpayment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="refunds", to="ledger.overpayment"
+            ),
         ),
         migrations.AddField(
-            model_name='suspense',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL),
+            model_name="suspense",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='suspense',
-            name='payment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='suspense', to='ledger.payment'),
+            model_name="suspense",
+            name="payment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="suspense", to="ledger.payment"
+            ),
         ),
         migrations.AddField(
-            model_name='suspense',
-            name='resolves',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='resolutions', to='ledger.suspense'),
+            model_name="suspense",
+            name="resolves",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="resolutions",
+                to="ledger.suspense",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='debitmandate',
-            constraint=models.UniqueConstraint(fields=('person', 'revenue', 'start_on'), name='mandate_unique'),
+            model_name="debitmandate",
+            constraint=models.UniqueConstraint(fields=("person", "revenue", "start_on"), name="mandate_unique"),
         ),
         migrations.AddConstraint(
-            model_name='debitmandate',
-            constraint=models.CheckConstraint(condition=models.Q(('end_on__isnull', True), ('end_on__gte', models.F('start_on')), _connector='OR'), name='mandate_period'),
+            model_name="debitmandate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_on__isnull", True), ("end_on__gte", models.F("start_on")), _connector="OR"),
+                name="mandate_period",
+            ),
         ),
         migrations.AddIndex(
-            model_name='levy',
-            index=models.Index(fields=['person', 'revenue', 'fiscal_year'], name='ledger_levy_person__6d3254_idx'),
+            model_name="levy",
+            index=models.Index(fields=["person", "revenue", "fiscal_year"], name="ledger_levy_person__6d3254_idx"),
         ),
         migrations.AddConstraint(
-            model_name='installment',
-            constraint=models.UniqueConstraint(fields=('levy', 'installment_no'), name='installment_unique'),
+            model_name="installment",
+            constraint=models.UniqueConstraint(fields=("levy", "installment_no"), name="installment_unique"),
         ),
         migrations.AddConstraint(
-            model_name='installment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='installment_amount_not_negative'),
+            model_name="installment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="installment_amount_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='installment',
-            constraint=models.CheckConstraint(condition=models.Q(('paid_principal__gte', 0), ('paid_principal__lte', models.F('amount'))), name='installment_balance_not_negative'),
+            model_name="installment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("paid_principal__gte", 0), ("paid_principal__lte", models.F("amount"))),
+                name="installment_balance_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='levyrevision',
-            constraint=models.UniqueConstraint(fields=('levy', 'revision_no'), name='levy_revision_unique'),
+            model_name="levyrevision",
+            constraint=models.UniqueConstraint(fields=("levy", "revision_no"), name="levy_revision_unique"),
         ),
         migrations.AddConstraint(
-            model_name='levyrevision',
-            constraint=models.CheckConstraint(condition=models.Q(('revision_no', 0), ('revised_on__isnull', False), _connector='OR'), name='revision_has_date'),
+            model_name="levyrevision",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("revision_no", 0), ("revised_on__isnull", False), _connector="OR"),
+                name="revision_has_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='installmentamount',
-            constraint=models.UniqueConstraint(fields=('installment', 'revision'), name='installment_amount_unique'),
+            model_name="installmentamount",
+            constraint=models.UniqueConstraint(fields=("installment", "revision"), name="installment_amount_unique"),
         ),
         migrations.AddConstraint(
-            model_name='installmentamount',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='installment_amount_history_not_negative'),
+            model_name="installmentamount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="installment_amount_history_not_negative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='payment',
-            index=models.Index(fields=['paid_on'], name='ledger_paym_paid_on_ddb543_idx'),
+            model_name="payment",
+            index=models.Index(fields=["paid_on"], name="ledger_paym_paid_on_ddb543_idx"),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('amount__gt', 0), ('reverses__isnull', True)), models.Q(('amount__lt', 0), ('reverses__isnull', False)), _connector='OR'), name='payment_signed'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("amount__gt", 0), ("reverses__isnull", True)),
+                    models.Q(("amount__lt", 0), ("reverses__isnull", False)),
+                    _connector="OR",
+                ),
+                name="payment_signed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='overpayment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('amount__gt', 0), ('reverses__isnull', True)), models.Q(('amount__lt', 0), ('reverses__isnull', False)), _connector='OR'), name='overpayment_signed'),
+            model_name="overpayment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("amount__gt", 0), ("reverses__isnull", True)),
+                    models.Q(("amount__lt", 0), ("reverses__isnull", False)),
+                    _connector="OR",
+                ),
+                name="overpayment_signed",
+            ),
         ),
         migrations.AddIndex(
-            model_name='allocation',
-            index=models.Index(fields=['installment', 'kind'], name='ledger_allo_install_614847_idx'),
+            model_name="allocation",
+            index=models.Index(fields=["installment", "kind"], name="ledger_allo_install_614847_idx"),
         ),
         migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('appropriation__isnull', True), ('payment__isnull', False)), models.Q(('appropriation__isnull', False), ('payment__isnull', True)), _connector='OR'), name='allocation_one_source'),
+            model_name="allocation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("appropriation__isnull", True), ("payment__isnull", False)),
+                    models.Q(("appropriation__isnull", False), ("payment__isnull", True)),
+                    _connector="OR",
+                ),
+                name="allocation_one_source",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('amount__gt', 0), ('reason', 'allocate'), ('reverses__isnull', True)), models.Q(('amount__lt', 0), ('reason', 'reverse'), ('reverses__isnull', False)), models.Q(('amount__lt', 0), ('reason', 'release'), ('reverses__isnull', True)), _connector='OR'), name='allocation_signed'),
+            model_name="allocation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("amount__gt", 0), ("reason", "allocate"), ("reverses__isnull", True)),
+                    models.Q(("amount__lt", 0), ("reason", "reverse"), ("reverses__isnull", False)),
+                    models.Q(("amount__lt", 0), ("reason", "release"), ("reverses__isnull", True)),
+                    _connector="OR",
+                ),
+                name="allocation_signed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='refund',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0), ('interest__gte', 0)), name='refund_positive'),
+            model_name="refund",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0), ("interest__gte", 0)), name="refund_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='suspense',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('amount__gt', 0), ('resolves__isnull', True)), models.Q(('amount__lt', 0), ('resolves__isnull', False)), _connector='OR'), name='suspense_signed'),
+            model_name="suspense",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("amount__gt", 0), ("resolves__isnull", True)),
+                    models.Q(("amount__lt", 0), ("resolves__isnull", False)),
+                    _connector="OR",
+                ),
+                name="suspense_signed",
+            ),
         ),
     ]

@@ -1,0 +1,57 @@
+import json
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from choshu.ledger.selectors import person_ledger
+from choshu.people.models import Person
+from choshu.rules.money import format_yen
+from choshu.rules.revenue import REVENUES
+
+FIELDS = (
+    "levy_no",
+    "revenue",
+    "fiscal_year",
+    "installment_no",
+    "nominal_due_date",
+    "due_date",
+    "amount",
+    "principal_paid",
+    "balance",
+    "late_fee",
+    "late_fee_fixed",
+    "status",
+)
+
+
+class Command(BaseCommand):
+    help = "Print a person's ledger (個人収納状況): installments, balances and late fees."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("atena_no")
+        parser.add_argument("--as-of", type=date.fromisoformat, help="late fees as of this date (default today)")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        person = Person.objects.filter(atena_no=options["atena_no"]).first()
+        if person is None:
+            raise CommandError(f"no person with atena_no {options['atena_no']}")
+        as_of = options["as_of"] or timezone.localdate()
+        ledger = person_ledger(person=person, as_of=as_of, revenues=REVENUES)
+        rows = [
+            {f: (v.isoformat() if isinstance(v := getattr(line, f), date) else v) for f in FIELDS}
+            for line in ledger.installments
+        ]
+        if options["json"]:
+            payload = {"atena_no": person.atena_no, "as_of": as_of.isoformat(), "installments": rows}
+            self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1))
+            return
+        self.stdout.write(f"{person.atena_no} {person.name} (as of {as_of})")
+        for r in rows:
+            self.stdout.write(
+                f"{r['levy_no']:<14} {r['revenue']:<18} {r['fiscal_year']} {r['installment_no']:>2} {r['due_date']}"
+                f" {format_yen(int(r['amount'])):>10} {format_yen(int(r['balance'])):>10}"  # type: ignore[call-overload]
+                f" {format_yen(int(r['late_fee'])):>8} {r['status']}"  # type: ignore[call-overload]
+            )

@@ -1,0 +1,435 @@
+"""Writes to the money ledger, each in one transaction.
+
+Lock order: the person first, then their installments by id (select_for_update), so two
+postings for one person serialise and no two lock in opposite orders.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from choshu.ledger.models import (
+    Allocation,
+    Appropriation,
+    Channel,
+    Installment,
+    InstallmentAmount,
+    Levy,
+    LevyRevision,
+    Overpayment,
+    Payment,
+    Refund,
+    Suspense,
+)
+from choshu.ledger.selectors import late_fee_of, late_fee_paid, principal_history, with_balance
+from choshu.people.models import Person
+from choshu.rules.allocation import Due, plan
+from choshu.rules.calendar import shift_due_date
+from choshu.rules.refund import refund_interest
+from choshu.staff.models import User
+
+
+class LedgerError(ValueError):
+    """A posting the ledger refuses; the message is shown to the clerk."""
+
+
+def _lock_person(person_id: int) -> Person:
+    return Person.objects.select_for_update().get(pk=person_id)
+
+
+def _lock_installments(**filters: object) -> list[Installment]:
+    return list(Installment.objects.select_for_update().filter(**filters).select_related("levy").order_by("pk"))
+
+
+def _check_scope(actor: User, installments: Sequence[Installment]) -> None:
+    outside = {i.levy.revenue for i in installments} - actor.scopes()
+    if outside:
+        raise PermissionDenied(f"担当外の税目です: {', '.join(sorted(outside))}")
+
+
+def _allocate(
+    installments: Sequence[Installment],
+    amount: int,
+    *,
+    effective_on: Callable[[Installment], date],
+    payment: Payment | None = None,
+    appropriation: Appropriation | None = None,
+) -> int:
+    """Allocate `amount` over locked installments: principal first, then late fees fixed by it.
+
+    Writes the allocation rows and the installments' running totals; returns what is left.
+    """
+    by_id = {i.pk: i for i in installments}
+    rows: list[Allocation] = []
+
+    def add(inst: Installment, kind: str, value: int) -> None:
+        rows.append(
+            Allocation(
+                payment=payment,
+                appropriation=appropriation,
+                installment=inst,
+                kind=kind,
+                amount=value,
+                effective_on=effective_on(inst),
+            )
+        )
+
+    dues = [
+        Due(key=i.pk, due_date=i.due_date, sort=(i.levy.fiscal_year, i.levy_id, i.installment_no), principal=i.balance)
+        for i in installments
+    ]
+    lines, left = plan(amount, dues, order=("principal",))
+    for key, _kind, value in lines:
+        inst = by_id[key]  # type: ignore[index]
+        inst.paid_principal += value
+        add(inst, Allocation.Kind.PRINCIPAL, value)
+
+    cleared = [i for i in installments if i.balance == 0]
+    if left and cleared:
+        ids = [i.pk for i in cleared]
+        history = principal_history(ids)
+        for row in rows:
+            history[row.installment.pk].append((row.effective_on, row.amount))
+        paid_fees = late_fee_paid(ids)
+        fee_dues = []
+        for inst in cleared:
+            fee = late_fee_of(
+                revenue=inst.levy.revenue,
+                amount=inst.amount,
+                due_date=inst.due_date,
+                principal_payments=history[inst.pk],
+                as_of=None,
+            )
+            outstanding = fee.amount - paid_fees.get(inst.pk, 0)
+            if outstanding > 0:
+                fee_dues.append(
+                    Due(
+                        key=inst.pk,
+                        due_date=inst.due_date,
+                        sort=(inst.levy.fiscal_year, inst.levy_id),
+                        late_fee=outstanding,
+                    )
+                )
+        fee_lines, left = plan(left, fee_dues, order=("late_fee",))
+        for key, _kind, value in fee_lines:
+            add(by_id[key], Allocation.Kind.LATE_FEE, value)  # type: ignore[index]
+
+    Allocation.objects.bulk_create(rows)
+    Installment.objects.bulk_update(installments, ["paid_principal"])
+    return left
+
+
+@transaction.atomic
+def counter_payment_post(
+    *,
+    actor: User,
+    person: Person,
+    installment_ids: Sequence[int],
+    amount: int,
+    paid_on: date,
+    note: str = "",
+) -> Payment:
+    """窓口収納: money taken at the counter for chosen installments of one person."""
+    if not actor.can_post_payments():
+        raise PermissionDenied("窓口収納の権限がありません。")
+    if amount <= 0:
+        raise LedgerError("金額は1円以上で入力してください。")
+    if not installment_ids:
+        raise LedgerError("納付する期別を選んでください。")
+    today = timezone.localdate()
+    if paid_on > today:
+        raise LedgerError("納付日に未来の日付は指定できません。")
+    person = _lock_person(person.pk)
+    installments = _lock_installments(pk__in=list(installment_ids), levy__person=person)
+    if len(installments) != len(set(installment_ids)):
+        raise LedgerError("この宛名の期別ではないものが含まれています。")
+    _check_scope(actor, installments)
+
+    payment = Payment.objects.create(
+        person=person,
+        channel=Channel.COUNTER,
+        amount=amount,
+        paid_on=paid_on,
+        accounted_on=today,
+        note=note,
+        created_by=actor,
+    )
+    left = _allocate(installments, amount, effective_on=lambda _i: paid_on, payment=payment)
+    if left:
+        Overpayment.objects.create(
+            person=person, payment=payment, reason=Overpayment.Reason.EXCESS, amount=left, arose_on=paid_on
+        )
+    return payment
+
+
+@transaction.atomic
+def payment_reverse(*, actor: User, payment: Payment, reason: str) -> Payment:
+    """Reverse a posting (取消) by a mirror payment with mirror allocations. Supervisor only."""
+    if not actor.can_reverse_payments():
+        raise PermissionDenied("収納の取消は係長のみ行えます。")
+    if not reason.strip():
+        raise LedgerError("取消理由を入力してください。")
+    if payment.person_id is not None:
+        _lock_person(payment.person_id)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.reverses_id is not None:
+        raise LedgerError("取消の記録は取り消せません。")
+    if Payment.objects.filter(reverses=payment).exists():
+        raise LedgerError("この収納は既に取り消されています。")
+    allocations = list(payment.allocations.order_by("pk"))
+    installments = _lock_installments(pk__in={a.installment_id for a in allocations})
+    _check_scope(actor, installments)
+    if any(a.reason != Allocation.Reason.ALLOCATE for a in allocations):
+        raise LedgerError("減額更正で一部解除された収納は取り消せません。")
+    overpayments = list(with_balance(payment.overpayments.all()))
+    if any(o.balance != o.amount for o in overpayments):  # type: ignore[attr-defined]
+        raise LedgerError("充当・還付済みの過誤納金がある収納は取り消せません。")
+    if payment.suspense.filter(resolves__isnull=False).exists():
+        raise LedgerError("未確認入金の処理が済んだ収納は取り消せません。")
+
+    mirror = Payment.objects.create(
+        person_id=payment.person_id,
+        channel=payment.channel,
+        amount=-payment.amount,
+        paid_on=payment.paid_on,
+        accounted_on=timezone.localdate(),
+        status=payment.status,
+        reference=payment.reference,
+        reverses=payment,
+        note=reason,
+        created_by=actor,
+    )
+    by_id = {i.pk: i for i in installments}
+    for a in allocations:
+        if a.kind == Allocation.Kind.PRINCIPAL:
+            by_id[a.installment_id].paid_principal -= a.amount
+    Allocation.objects.bulk_create(
+        Allocation(
+            payment=mirror,
+            installment_id=a.installment_id,
+            kind=a.kind,
+            reason=Allocation.Reason.REVERSE,
+            amount=-a.amount,
+            effective_on=a.effective_on,
+            reverses=a,
+        )
+        for a in allocations
+    )
+    Installment.objects.bulk_update(installments, ["paid_principal"])
+    Overpayment.objects.bulk_create(
+        Overpayment(
+            person_id=o.person_id,
+            payment=mirror,
+            installment_id=o.installment_id,
+            reason=o.reason,
+            amount=-o.amount,
+            arose_on=o.arose_on,
+            reverses=o,
+        )
+        for o in overpayments
+    )
+    Suspense.objects.bulk_create(
+        Suspense(payment=mirror, amount=-s.amount, reason=reason, resolves=s, created_by=actor)
+        for s in payment.suspense.all()
+    )
+    return mirror
+
+
+@transaction.atomic
+def levy_revise(
+    *,
+    actor: User | None,
+    levy: Levy,
+    revision_no: int,
+    revised_on: date,
+    installments: Mapping[int, tuple[date, int]],
+) -> list[Overpayment]:
+    """更正: record a new version of every installment amount (installment_no → (nominal due date, amount)).
+
+    Principal paid above a lowered amount is released, newest allocation first; money of a
+    payment becomes an overpayment (過誤納金) arising on `revised_on`, money of an
+    appropriation returns to its overpayment.
+    """
+    _lock_person(levy.person_id)
+    current = {i.installment_no: i for i in _lock_installments(levy=levy)}
+    last = levy.revisions.order_by("-revision_no").values_list("revision_no", flat=True).first()
+    if last is None or revision_no != last + 1:
+        raise LedgerError(
+            f"調定 {levy.levy_no}: 更正回数 {revision_no} は {0 if last is None else last + 1} であるべきです。"
+        )
+    missing = set(current) - set(installments)
+    if missing:
+        raise LedgerError(f"調定 {levy.levy_no}: 更正に期別 {sorted(missing)} がありません。")
+    for no, (nominal, amount) in installments.items():
+        if amount < 0:
+            raise LedgerError(f"調定 {levy.levy_no} 第{no}期: 金額が負です。")
+        if no in current and current[no].nominal_due_date != nominal:
+            raise LedgerError(f"調定 {levy.levy_no} 第{no}期: 更正で納期限は変えられません。")
+
+    revision = LevyRevision.objects.create(levy=levy, revision_no=revision_no, revised_on=revised_on)
+    for no, (nominal, amount) in sorted(installments.items()):
+        if no not in current:
+            due = shift_due_date(nominal)
+            current[no] = Installment.objects.create(
+                levy=levy, installment_no=no, nominal_due_date=nominal, due_date=due, legal_due_date=due, amount=amount
+            )
+    InstallmentAmount.objects.bulk_create(
+        InstallmentAmount(installment=current[no], revision=revision, amount=amount)
+        for no, (_nominal, amount) in installments.items()
+    )
+    overpayments = []
+    for no, (_nominal, amount) in sorted(installments.items()):
+        inst = current[no]
+        excess = inst.paid_principal - amount
+        if excess > 0:
+            overpayments += _release(inst, excess, revised_on)
+        inst.amount = amount
+    Installment.objects.bulk_update(list(current.values()), ["amount", "paid_principal"])
+    return overpayments
+
+
+def _release(inst: Installment, excess: int, revised_on: date) -> list[Overpayment]:
+    """Release `excess` of the installment's principal, newest source first."""
+    net: dict[tuple[int | None, int | None], tuple[date, int]] = {}
+    rows = inst.allocations.filter(kind=Allocation.Kind.PRINCIPAL).order_by("effective_on", "pk")
+    for payment_id, appropriation_id, on, amount in rows.values_list(
+        "payment_id", "appropriation_id", "effective_on", "amount"
+    ):
+        key = (payment_id, appropriation_id)
+        first_on, total = net.get(key, (on, 0))
+        net[key] = (first_on, total + amount)
+    releases, overpayments = [], []
+    for (payment_id, appropriation_id), (on, total) in sorted(net.items(), key=lambda kv: kv[1][0], reverse=True):
+        take = min(total, excess)
+        if take <= 0:
+            continue
+        excess -= take
+        inst.paid_principal -= take
+        releases.append(
+            Allocation(
+                payment_id=payment_id,
+                appropriation_id=appropriation_id,
+                installment=inst,
+                kind=Allocation.Kind.PRINCIPAL,
+                reason=Allocation.Reason.RELEASE,
+                amount=-take,
+                effective_on=on,
+            )
+        )
+        if payment_id is not None:
+            overpayments.append(
+                Overpayment(
+                    person_id=inst.levy.person_id,
+                    payment_id=payment_id,
+                    installment=inst,
+                    reason=Overpayment.Reason.REVISION,
+                    amount=take,
+                    arose_on=revised_on,
+                )
+            )
+        if excess == 0:
+            break
+    Allocation.objects.bulk_create(releases)
+    return Overpayment.objects.bulk_create(overpayments)
+
+
+@transaction.atomic
+def overpayment_appropriate(*, actor: User | None, overpayment: Overpayment, decided_on: date) -> Appropriation | None:
+    """充当: apply what is left of an overpayment to the person's oldest amounts due.
+
+    Each line takes effect when appropriation became possible (充当適状): the later of the
+    installment's due date and the day the overpayment arose. None when nothing is due.
+    """
+    if overpayment.person_id is None:
+        raise LedgerError("宛名のない過誤納金は充当できません。")
+    _lock_person(overpayment.person_id)
+    locked = with_balance(Overpayment.objects.select_for_update().filter(pk=overpayment.pk)).get()
+    balance: int = locked.balance  # type: ignore[attr-defined]
+    if locked.amount < 0 or hasattr(locked, "reversal") or balance <= 0:
+        return None
+    installments = _lock_installments(levy__person_id=overpayment.person_id, due_date__lte=decided_on)
+    if not installments:
+        return None
+    appropriation = Appropriation.objects.create(overpayment=locked, decided_on=decided_on, created_by=actor)
+    left = _allocate(
+        installments,
+        balance,
+        effective_on=lambda i: max(i.due_date, locked.arose_on),
+        appropriation=appropriation,
+    )
+    if left == balance:
+        transaction.set_rollback(True)
+        return None
+    return appropriation
+
+
+@transaction.atomic
+def overpayment_refund(*, actor: User | None, overpayment: Overpayment, decided_on: date) -> Refund:
+    """還付: pay back what is left of an overpayment, with refund interest from the day after payment."""
+    if overpayment.person_id is not None:
+        _lock_person(overpayment.person_id)
+    locked = (
+        with_balance(Overpayment.objects.select_for_update().filter(pk=overpayment.pk)).select_related("payment").get()
+    )
+    balance: int = locked.balance  # type: ignore[attr-defined]
+    if locked.amount < 0 or hasattr(locked, "reversal") or balance <= 0:
+        raise LedgerError("還付できる残額がありません。")
+    interest = refund_interest(amount=balance, start=locked.payment.paid_on, end=decided_on)
+    return Refund.objects.create(
+        overpayment=locked, amount=balance, interest=interest, decided_on=decided_on, created_by=actor
+    )
+
+
+@transaction.atomic
+def payment_hold_in_suspense(
+    *,
+    actor: User | None,
+    channel: str,
+    amount: int,
+    paid_on: date,
+    accounted_on: date,
+    reference: str,
+    reason: str,
+) -> Payment:
+    """未確認入金: money that matches nothing is recorded whole and held, never dropped."""
+    if amount <= 0:
+        raise LedgerError("金額は1円以上です。")
+    payment = Payment.objects.create(
+        channel=channel,
+        amount=amount,
+        paid_on=paid_on,
+        accounted_on=accounted_on,
+        reference=reference,
+        created_by=actor,
+    )
+    Suspense.objects.create(payment=payment, amount=amount, reason=reason, created_by=actor)
+    return payment
+
+
+@transaction.atomic
+def suspense_resolve(*, actor: User, suspense: Suspense, person: Person, installment_ids: Sequence[int]) -> int:
+    """Apply held money to a person's installments; the rest becomes an overpayment. Returns the amount applied."""
+    if not actor.can_post_payments():
+        raise PermissionDenied("未確認入金の処理権限がありません。")
+    person = _lock_person(person.pk)
+    held = Suspense.objects.select_for_update().select_related("payment").get(pk=suspense.pk)
+    if held.resolves_id is not None:
+        raise LedgerError("解消の記録は処理できません。")
+    left_held = held.amount + sum(held.resolutions.values_list("amount", flat=True))
+    if left_held <= 0:
+        raise LedgerError("この未確認入金は処理済みです。")
+    installments = _lock_installments(pk__in=list(installment_ids), levy__person=person)
+    if len(installments) != len(set(installment_ids)):
+        raise LedgerError("この宛名の期別ではないものが含まれています。")
+    _check_scope(actor, installments)
+    Suspense.objects.create(payment=held.payment, amount=-left_held, reason="消込", resolves=held, created_by=actor)
+    paid_on = held.payment.paid_on
+    left = _allocate(installments, left_held, effective_on=lambda _i: paid_on, payment=held.payment)
+    if left:
+        Overpayment.objects.create(
+            person=person, payment=held.payment, reason=Overpayment.Reason.EXCESS, amount=left, arose_on=paid_on
+        )
+    return left_held - left
