@@ -60,7 +60,7 @@ def sum_subquery(qs: QuerySet[Any], group: str, field: str = "amount") -> Coales
     return Coalesce(Subquery(summed), Value(0), output_field=BigIntegerField())
 
 
-def with_balance(overpayments: QuerySet[Overpayment]) -> QuerySet[Overpayment]:
+def with_balance(overpayments: QuerySet[Overpayment]) -> QuerySet[Any]:
     """Annotate `balance` = amount − appropriated − refunded."""
     used = sum_subquery(
         Allocation.objects.filter(appropriation__overpayment=OuterRef("pk")), "appropriation__overpayment"

@@ -295,10 +295,10 @@ def _release(inst: Installment, excess: int, revised_on: date) -> list[Overpayme
     """Release `excess` of the installment's principal, newest source first."""
     net: dict[tuple[int | None, int | None], tuple[date, int]] = {}
     rows = inst.allocations.filter(kind=Allocation.Kind.PRINCIPAL).order_by("effective_on", "pk")
-    for payment_id, appropriation_id, on, amount in rows.values_list(
+    for source_payment, source_appropriation, on, amount in rows.values_list(
         "payment_id", "appropriation_id", "effective_on", "amount"
     ):
-        key = (payment_id, appropriation_id)
+        key = (source_payment, source_appropriation)
         first_on, total = net.get(key, (on, 0))
         net[key] = (first_on, total + amount)
     releases, overpayments = [], []
