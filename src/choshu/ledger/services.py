@@ -281,20 +281,37 @@ def levy_revise(
         for no, (_nominal, amount) in installments.items()
     )
     overpayments = []
+    lowered = []
     for no, (_nominal, amount) in sorted(installments.items()):
         inst = current[no]
         excess = inst.paid_principal - amount
         if excess > 0:
-            overpayments += _release(inst, excess, revised_on)
+            overpayments += _release(inst, Allocation.Kind.PRINCIPAL, excess, revised_on)
+        if amount < inst.amount:
+            lowered.append(inst)
         inst.amount = amount
     Installment.objects.bulk_update(list(current.values()), ["amount", "paid_principal"])
+    # A lower amount can lower the late fee below what was paid of it: release that too.
+    ids = [i.pk for i in lowered]
+    history, fee_paid = principal_history(ids), late_fee_paid(ids)
+    for inst in lowered:
+        fee = late_fee_of(
+            revenue=levy.revenue,
+            amount=inst.amount,
+            due_date=inst.due_date,
+            principal_payments=history.get(inst.pk, []),
+            as_of=revised_on,
+        )
+        excess = fee_paid.get(inst.pk, 0) - fee.amount
+        if excess > 0:
+            overpayments += _release(inst, Allocation.Kind.LATE_FEE, excess, revised_on)
     return overpayments
 
 
-def _release(inst: Installment, excess: int, revised_on: date) -> list[Overpayment]:
-    """Release `excess` of the installment's principal, newest source first."""
+def _release(inst: Installment, kind: str, excess: int, revised_on: date) -> list[Overpayment]:
+    """Release `excess` of what the installment holds of `kind`, newest source first."""
     net: dict[tuple[int | None, int | None], tuple[date, int]] = {}
-    rows = inst.allocations.filter(kind=Allocation.Kind.PRINCIPAL).order_by("effective_on", "pk")
+    rows = inst.allocations.filter(kind=kind).order_by("effective_on", "pk")
     for source_payment, source_appropriation, on, amount in rows.values_list(
         "payment_id", "appropriation_id", "effective_on", "amount"
     ):
@@ -307,13 +324,14 @@ def _release(inst: Installment, excess: int, revised_on: date) -> list[Overpayme
         if take <= 0:
             continue
         excess -= take
-        inst.paid_principal -= take
+        if kind == Allocation.Kind.PRINCIPAL:
+            inst.paid_principal -= take
         releases.append(
             Allocation(
                 payment_id=payment_id,
                 appropriation_id=appropriation_id,
                 installment=inst,
-                kind=Allocation.Kind.PRINCIPAL,
+                kind=kind,
                 reason=Allocation.Reason.RELEASE,
                 amount=-take,
                 effective_on=on,
