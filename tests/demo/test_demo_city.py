@@ -8,7 +8,6 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, F, Max, Q, Sum
-from tests.factories import make_person
 
 from choshu.demo import names, ward
 from choshu.demo.city import CityGenerator, CityParams, nominal_due_dates, split_amount
@@ -28,6 +27,7 @@ from choshu.people.models import Household, Person
 from choshu.rules.calendar import shift_due_date
 from choshu.rules.latefee import compute_late_fee
 from choshu.rules.revenue import REVENUES
+from tests.factories import make_person
 
 TODAY = date(2026, 11, 25)
 

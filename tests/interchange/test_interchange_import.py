@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import models
-from tests.factories import make_person, make_user
 
 from choshu.formats.interchange import ParseError
 from choshu.interchange.models import ImportRun
@@ -26,6 +25,7 @@ from choshu.ledger.models import (
 )
 from choshu.ledger.services import counter_payment_post
 from choshu.people.models import Household, Person
+from tests.factories import make_person, make_user
 
 pytestmark = pytest.mark.django_db
 

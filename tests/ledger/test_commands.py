@@ -16,7 +16,10 @@ VECTORS = [
     (["--principal", "500000", "--due", "2024-01-31", "--paid", "2024-03-31:500000"], 4_600),
     (["--principal", "30000", "--due", "2025-06-30", "--paid", "2025-09-30:30000"], 0),
     (["--principal", "1000000", "--due", "2025-12-25", "--paid", "2026-01-24:1000000"], 2_200),
-    (["--principal", "300000", "--due", "2025-06-30", "--paid", "2025-08-29:100000", "--paid", "2025-11-28:200000"], 7_000),
+    (
+        ["--principal", "300000", "--due", "2025-06-30", "--paid", "2025-08-29:100000", "--paid", "2025-11-28:200000"],
+        7_000,
+    ),
     (["--principal", "1999", "--due", "2025-06-30", "--paid", "2026-06-30:1999"], 0),
     (["--principal", "50000", "--due", "2025-06-30", "--paid", "2025-12-26:50000", "--first-tier-months", "3"], 1_300),
     (["--principal", "50000", "--due", "2025-06-30", "--paid", "2025-12-26:50000"], 1_800),
@@ -75,6 +78,11 @@ def test_ledger_cli_json(capsys):
         "late_fee_fixed": True,
         "status": "late_fee_due",
     }
-    assert (two["due_date"], two["balance"], two["late_fee_fixed"], two["status"]) == ("2021-08-31", 20_000, False, "unpaid")
+    assert (two["due_date"], two["balance"], two["late_fee_fixed"], two["status"]) == (
+        "2021-08-31",
+        20_000,
+        False,
+        "unpaid",
+    )
     with pytest.raises(CommandError):
         call_command("ledger", "999")

@@ -42,7 +42,7 @@ def rolled_back():
 
 
 @pytest.mark.django_db
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(op, min_size=1, max_size=12))
 def test_invariants_hold_after_every_service_call(ops):
     with rolled_back():
@@ -56,7 +56,9 @@ def test_invariants_hold_after_every_service_call(ops):
             try:
                 if step[0] == "pay":
                     _, which, amount, day, mask = step
-                    chosen = [i.pk for n, i in enumerate(installments) if mask >> (n % 4) & 1] or [installments[which].pk]
+                    chosen = [i.pk for n, i in enumerate(installments) if mask >> (n % 4) & 1] or [
+                        installments[which].pk
+                    ]
                     counter_payment_post(
                         actor=clerk,
                         person=person,
@@ -83,7 +85,9 @@ def test_invariants_hold_after_every_service_call(ops):
                     overs = list(Overpayment.objects.filter(reverses__isnull=True).order_by("pk"))
                     if overs:
                         overpayment_appropriate(
-                            actor=None, overpayment=overs[step[1] % len(overs)], decided_on=START + timedelta(days=step[2])
+                            actor=None,
+                            overpayment=overs[step[1] % len(overs)],
+                            decided_on=START + timedelta(days=step[2]),
                         )
                 elif step[0] == "suspense":
                     _, amount, day, which = step
@@ -97,7 +101,10 @@ def test_invariants_hold_after_every_service_call(ops):
                         reason="宛名不明",
                     )
                     suspense_resolve(
-                        actor=clerk, suspense=held.suspense.get(), person=person, installment_ids=[installments[which].pk]
+                        actor=clerk,
+                        suspense=held.suspense.get(),
+                        person=person,
+                        installment_ids=[installments[which].pk],
                     )
             except LedgerError:
                 pass  # a refused call must leave the ledger as it was; the checks below see that too

@@ -66,7 +66,9 @@ def test_counter_payment_oldest_first_and_partial():
 def test_only_clerks_and_supervisors_post(role):
     person, (first, _) = _setup()
     with pytest.raises(PermissionDenied):
-        counter_payment_post(actor=make_user(role), person=person, installment_ids=[first.pk], amount=1, paid_on=DUES[0])
+        counter_payment_post(
+            actor=make_user(role), person=person, installment_ids=[first.pk], amount=1, paid_on=DUES[0]
+        )
     assert not Payment.objects.exists()
 
 
@@ -74,7 +76,11 @@ def test_posting_outside_the_revenue_scope_is_refused():
     person, (first, _) = _setup()
     with pytest.raises(PermissionDenied):
         counter_payment_post(
-            actor=make_user(Role.CLERK, scopes=["nhi"]), person=person, installment_ids=[first.pk], amount=1, paid_on=DUES[0]
+            actor=make_user(Role.CLERK, scopes=["nhi"]),
+            person=person,
+            installment_ids=[first.pk],
+            amount=1,
+            paid_on=DUES[0],
         )
 
 
@@ -87,7 +93,9 @@ def test_bad_counter_input_is_refused_and_changes_nothing():
     with pytest.raises(LedgerError):
         counter_payment_post(actor=clerk, person=other, installment_ids=[first.pk], amount=10, paid_on=DUES[0])
     with pytest.raises(LedgerError):
-        counter_payment_post(actor=clerk, person=person, installment_ids=[first.pk], amount=10, paid_on=date(2999, 1, 1))
+        counter_payment_post(
+            actor=clerk, person=person, installment_ids=[first.pk], amount=10, paid_on=date(2999, 1, 1)
+        )
     assert not Payment.objects.exists() and not Allocation.objects.exists()
 
 
@@ -143,7 +151,9 @@ def test_revision_sequence_is_enforced():
     with pytest.raises(LedgerError):
         levy_revise(actor=None, levy=first.levy, revision_no=2, revised_on=date(2025, 7, 1), installments={})
     with pytest.raises(LedgerError):
-        levy_revise(actor=None, levy=first.levy, revision_no=1, revised_on=date(2025, 7, 1), installments={1: (DUES[0], 1)})
+        levy_revise(
+            actor=None, levy=first.levy, revision_no=1, revised_on=date(2025, 7, 1), installments={1: (DUES[0], 1)}
+        )
 
 
 def test_refund_with_interest():

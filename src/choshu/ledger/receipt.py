@@ -116,7 +116,7 @@ def receipt_pdf(receipt: Receipt, *, issued_on: date) -> bytes:
     font = _register_font(str(settings.PDF_FONT_PATH))
     buffer = io.BytesIO()
     width, height = A5
-    c = Canvas(buffer, pagesize=A5)
+    c = Canvas(buffer, pagesize=A5, initialFontName=font, initialFontSize=9)
     c.setTitle(f"領収証書 {receipt.receipt_no}")
     c.setAuthor("choshu")
     left, right = 14 * mm, width - 14 * mm

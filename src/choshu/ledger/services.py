@@ -311,7 +311,11 @@ def levy_revise(
 def _release(inst: Installment, kind: str, excess: int, revised_on: date) -> list[Overpayment]:
     """Release `excess` of what the installment holds of `kind`, newest source first."""
     net: dict[tuple[int | None, int | None], tuple[date, int]] = {}
-    rows = inst.allocations.filter(kind=kind).order_by("effective_on", "pk")
+    rows = (
+        inst.allocations.filter(kind=kind, reversal__isnull=True)
+        .exclude(reason=Allocation.Reason.REVERSE)
+        .order_by("effective_on", "pk")
+    )
     for source_payment, source_appropriation, on, amount in rows.values_list(
         "payment_id", "appropriation_id", "effective_on", "amount"
     ):

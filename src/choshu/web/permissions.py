@@ -1,0 +1,33 @@
+"""The one gate of every screen that shows personal data (個人情報).
+
+`personal_data_required` = login required + `User.sees_personal_data()`; anyone else gets 403.
+Auditors (監査) and administrators (システム管理者) log in but never reach these screens.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from choshu.staff.models import User
+
+View = Callable[..., HttpResponse]
+
+
+def staff_user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
+
+
+def personal_data_required(view: View) -> View:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not staff_user(request).sees_personal_data():
+            raise PermissionDenied("この画面を利用する権限がありません。")
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
