@@ -56,6 +56,8 @@ TEMPLATES = [
 ]
 WSGI_APPLICATION = "choshu.wsgi.application"
 
+if "CHOSHU_DATABASE_URL" not in os.environ:
+    VAR_DIR.mkdir(exist_ok=True)  # the embedded default database lives under var/
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("CHOSHU_DATABASE_URL", f"sqlite:///{VAR_DIR / 'choshu.sqlite3'}"),
