@@ -21,8 +21,7 @@ install-test: $(BIN)/python
 demo: install
 	@test -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf || echo "note: install fonts-ipaexfont for PDF receipts"
 	$(BIN)/choshu migrate --verbosity 0
-	@if [ "$$($(BIN)/choshu shell -c 'from choshu.people.models import Person; print(Person.objects.exists())')" = "False" ]; then \
-		$(BIN)/choshu seed --persons $(DEMO_PERSONS) --seed 1; fi
+	$(BIN)/choshu seed --persons $(DEMO_PERSONS) --seed 1 --if-empty
 	$(BIN)/choshu demousers
 	$(BIN)/choshu runserver 127.0.0.1:$(PORT) --insecure
 

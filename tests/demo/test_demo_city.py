@@ -267,6 +267,9 @@ def test_seed_command_prints_counts_and_refuses_a_populated_database() -> None:
         call_command("seed", persons=10, today=TODAY, stdout=StringIO(), stderr=StringIO())
     assert error.value.returncode == 2
     assert Person.objects.count() == 120
+    kept = StringIO()
+    call_command("seed", persons=10, today=TODAY, if_empty=True, stdout=kept, stderr=StringIO())
+    assert "demo city kept" in kept.getvalue() and Person.objects.count() == 120
     # ids were set explicitly: the id sequences (PostgreSQL) must have moved past them
     make_person()
     assert Person.objects.count() == 121

@@ -23,6 +23,7 @@ class Command(BaseCommand):
             help="as-of date (YYYY-MM-DD): fiscal years and payments up to it; default: today",
         )
         parser.add_argument("--chunk-size", type=int, default=5000, help="persons per transaction")
+        parser.add_argument("--if-empty", action="store_true", help="do nothing (exit 0) if the database has a city")
 
     def handle(self, *args: Any, **options: Any) -> None:
         persons: int = options["persons"]
@@ -45,6 +46,9 @@ class Command(BaseCommand):
                 progress=progress if options["verbosity"] >= 1 else None,
             )
         except CityNotEmpty as exc:
+            if options["if_empty"]:
+                self.stdout.write(f"demo city kept: {exc}")
+                return
             raise CommandError(str(exc), returncode=2) from exc
         years = ", ".join(str(y) for y in report.fiscal_years)
         self.stdout.write(f"demo city: seed {report.seed}, as of {report.today}, fiscal years {years}")
