@@ -148,6 +148,8 @@ def city_seed(
         if connection.vendor == "postgresql":
             for sql in connection.ops.sequence_reset_sql(no_style(), list(MODELS.values())):
                 cursor.execute(sql)
+        # Fresh statistics after a bulk load, or the planner takes the tables for empty.
+        cursor.execute("ANALYZE")
     return SeedReport(
         persons=persons,
         seed=seed,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 
 from choshu.ledger.models import Allocation, Installment, InstallmentAmount, Overpayment, Payment, Suspense
 from choshu.ledger.selectors import late_fee_of, late_fee_paid, principal_history, sum_subquery, with_balance
@@ -62,14 +62,15 @@ def _installment_paid() -> Iterator[Violation]:
 
 
 def _installment_amount() -> Iterator[Violation]:
-    latest = InstallmentAmount.objects.filter(installment=OuterRef("pk")).order_by("-revision__revision_no")
-    rows = (
-        Installment.objects.annotate(latest=Subquery(latest.values("amount")[:1]))
-        .filter(Q(latest__isnull=True) | ~Q(amount=F("latest")))
-        .values_list("pk", "amount", "latest")
+    # The latest version of an installment's amount is the one no later revision replaced.
+    newer = InstallmentAmount.objects.filter(
+        installment=OuterRef("installment"), revision__revision_no__gt=OuterRef("revision__revision_no")
     )
-    for pk, amount, latest_amount in rows:
-        yield Violation("installment_amount", "installment", pk, f"amount {amount} ≠ latest revision {latest_amount}")
+    latest = InstallmentAmount.objects.filter(installment=OuterRef("pk"), amount=OuterRef("amount")).exclude(
+        Exists(newer)
+    )
+    for pk, amount in Installment.objects.exclude(Exists(latest)).values_list("pk", "amount"):
+        yield Violation("installment_amount", "installment", pk, f"amount {amount} ≠ its latest revision")
 
 
 def _overpayment_balance() -> Iterator[Violation]:
