@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "choshu.ledger",
     "choshu.interchange",
     "choshu.demo",
+    "choshu.audit",
+    "choshu.governance",
     "choshu.web",
 ]
 
