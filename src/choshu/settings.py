@@ -1,6 +1,8 @@
 """One settings module, driven by environment variables (see README "Configuration")."""
 
+import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -17,10 +19,13 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "choshu.staff",  # before staticfiles: its `runserver` applies the client allowlist to static files too
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
-    "choshu.staff",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "choshu.people",
     "choshu.ledger",
     "choshu.interchange",
@@ -32,13 +37,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "choshu.web.middleware.SecurityHeadersMiddleware",  # CSP etc. on every response, the 403s below too
+    "choshu.web.middleware.AllowedClientsMiddleware",  # designated terminals (CHOSHU_ALLOWED_CLIENTS)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "choshu.web.middleware.TOTPRequiredMiddleware",  # CHOSHU_TOTP_REQUIRED_ROLES
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out login into the lockout page
 ]
 
 ROOT_URLCONF = "choshu.urls"
@@ -74,6 +84,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "staff.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out user before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -81,13 +101,51 @@ PASSWORD_HASHERS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Security (docs/security.md).
+# Lockout (django-axes): N consecutive failures for one user name lock that account, from any
+# terminal; a supervisor or administrator unlocks it (`choshu staff unlock NAME`), or, if a cool-off
+# is configured, it unlocks itself after that many minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("CHOSHU_LOCKOUT_FAILURES", "10"))
+AXES_LOCKOUT_PARAMETERS = ["username"]  # not the address: clerks share counter terminals
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # that choice, deliberately (docs/security.md)
+AXES_RESET_ON_SUCCESS = True  # "consecutive": a successful login clears the count
+_cooloff_minutes = int(os.environ.get("CHOSHU_LOCKOUT_COOLOFF_MINUTES", "0") or "0")
+AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes) if _cooloff_minutes > 0 else None
+AXES_LOCKOUT_CALLABLE = "choshu.staff.views.lockout_response"
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+
+# Idle timeout: every request pushes the expiry forward; the cookie dies with the browser.
 SESSION_COOKIE_AGE = int(os.environ.get("CHOSHU_SESSION_IDLE_MINUTES", "30")) * 60
 SESSION_SAVE_EVERY_REQUEST = True  # the cookie age is an idle timeout
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Behind HTTPS in production: CHOSHU_SECURE_COOKIES=1 marks the cookies Secure and sends HSTS.
+SECURE_COOKIES = os.environ.get("CHOSHU_SECURE_COOKIES", "0") == "1"
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SECURE_HSTS_SECONDS = 31_536_000 if SECURE_COOKIES else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+
+# Optional TOTP (django-otp): the roles listed must enrol a device and give a code after the password.
+TOTP_REQUIRED_ROLES = frozenset(
+    r.strip() for r in os.environ.get("CHOSHU_TOTP_REQUIRED_ROLES", "").split(",") if r.strip()
+)
+OTP_TOTP_ISSUER = os.environ.get("CHOSHU_TOTP_ISSUER", "choshu")
+
+# Optional allowlist of client addresses (designated terminals, 指定端末): IPs or CIDR networks.
+ALLOWED_CLIENTS = tuple(
+    ipaddress.ip_network(a.strip(), strict=False)
+    for a in os.environ.get("CHOSHU_ALLOWED_CLIENTS", "").split(",")
+    if a.strip()
+)
 
 LANGUAGE_CODE = "ja"
 TIME_ZONE = os.environ.get("CHOSHU_TIME_ZONE", "Asia/Tokyo")

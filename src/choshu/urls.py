@@ -2,4 +2,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("choshu.web.urls")),
+    path("", include("choshu.staff.urls")),
+    path("", include("choshu.governance.urls")),
 ]

@@ -50,6 +50,8 @@ def test_clerk_posts_a_counter_payment(live_server, page: Page) -> None:
     make_levy(person, [23_400, 56_700], [today + timedelta(days=20), today + timedelta(days=110)])
     make_person(atena_no="880002", name="画面 五郎", name_kana="ガメン ゴロウ")
     make_user(Role.CLERK, username="madoguchi")
+    csp_violations: list[str] = []  # the Content-Security-Policy must block nothing on these screens
+    page.on("console", lambda m: csp_violations.append(m.text) if "Content Security Policy" in m.text else None)
 
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", "madoguchi")
@@ -84,3 +86,4 @@ def test_clerk_posts_a_counter_payment(live_server, page: Page) -> None:
     page.get_by_role("link", name="個人収納状況へ").click()
     expect(page.get_by_test_id("total-balance")).to_have_text("56,700")
     expect(page.get_by_test_id("installments")).to_contain_text("完納")
+    assert csp_violations == []

@@ -56,7 +56,7 @@ def test_counter_payment_is_posted_and_shown(client_for, levy: Levy, today: date
         {"installment_ids": [first.pk], "amount": "12300", "paid_on": today.isoformat(), "note": "窓口"},
     )
     payment = Payment.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/payments/{payment.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/payments/{payment.pk}/?purpose=counter"
     assert (payment.amount, payment.channel, payment.paid_on) == (12_300, "counter", today)
     first.refresh_from_db()
     assert first.balance == 0

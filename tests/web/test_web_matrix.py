@@ -19,6 +19,8 @@ pytestmark = pytest.mark.django_db
 WORKERS = {Role.CLERK, Role.OFFICER, Role.NHI_OFFICER, Role.SUPERVISOR}
 POSTERS = {Role.CLERK, Role.SUPERVISOR}
 PUBLIC = {"login", "logout"}
+# Screens whose access does not depend on revenue scopes (the auditor's have none to speak of).
+SCOPE_FREE = {"home", "audit_log", "audit_report"}
 
 # name → (method, roles allowed with every revenue in scope, allowed for an NHI-only scope)
 MATRIX: dict[str, tuple[str, set[str], bool]] = {
@@ -31,6 +33,8 @@ MATRIX: dict[str, tuple[str, set[str], bool]] = {
     "payment_detail": ("get", WORKERS, False),  # the payment is resident tax
     "receipt_pdf": ("get", WORKERS, False),
     "payment_reversal": ("post", {Role.SUPERVISOR}, False),
+    "audit_log": ("get", {Role.AUDITOR}, True),
+    "audit_report": ("get", {Role.AUDITOR}, True),
 }
 
 
@@ -69,7 +73,9 @@ def test_role_and_scope(client: Client, payment: Payment, name: str, role: str, 
     scope_list = {"all": ALL_REVENUES, "nhi": ["nhi"], "none": []}[scopes]
     client.force_login(make_user(role, scope_list))
     response = getattr(client, method)(_url(name, payment))
-    allowed = name == "home" or (role in allowed_roles and scopes != "none" and (scopes == "all" or nhi_only_allowed))
+    allowed = (name in SCOPE_FREE and role in allowed_roles) or (
+        role in allowed_roles and scopes != "none" and (scopes == "all" or nhi_only_allowed)
+    )
     if allowed:
         assert response.status_code in (200, 302), response.status_code
     else:

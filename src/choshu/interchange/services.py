@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.utils import timezone
 
+from choshu.audit.models import AccessChannel, Action
+from choshu.audit.services import access_log_write, ref
 from choshu.formats.interchange import (
     COLUMNS,
     LEVY_HEADER_FIELDS,
@@ -95,8 +97,15 @@ def interchange_import(
     data: bytes,
     banks: BankDirectory | None = None,
     chunk_size: int = CHUNK,
+    channel: str = AccessChannel.CLI,
+    actor_label: str = "",
 ) -> ImportResult:
-    """Import one interchange file of ``kind`` (persons, levies, accounts): all of it or nothing."""
+    """Import one interchange file of ``kind`` (persons, levies, accounts): all of it or nothing.
+
+    An accepted import writes one access-log entry (action change, purpose
+    ``batch:import:<run id>``, subjects ``importrun:<id>`` and ``count:<kind>:<rows>``) in its
+    transaction; a rejected one changes nothing and writes none.
+    """
     started_at = timezone.now()
     if kind == "accounts" and banks is None:
         banks = default_directory()
@@ -119,6 +128,14 @@ def interchange_import(
                 else:
                     _import_accounts(parsed, result, chunk_size)
                 _save_run(run, result)
+                access_log_write(
+                    actor=actor,
+                    action=Action.CHANGE,
+                    subjects=[ref("importrun", run.pk), f"count:{kind}:{result.rows}"],
+                    purpose=f"batch:import:{run.pk}",
+                    channel=channel,
+                    actor_label=actor_label,
+                )
         except _Rejected as exc:
             result.errors = sort_errors(exc.errors, COLUMNS[kind])
             result.created = result.updated = result.unchanged = result.overpayments = 0

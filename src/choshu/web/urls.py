@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from choshu.audit import views as audit_views
 from choshu.web import views
 
 urlpatterns = [
@@ -15,4 +16,6 @@ urlpatterns = [
     path("payments/<int:payment_id>/", views.payment_detail, name="payment_detail"),
     path("payments/<int:payment_id>/receipt.pdf", views.receipt_download, name="receipt_pdf"),
     path("payments/<int:payment_id>/reverse/", views.payment_reversal, name="payment_reversal"),
+    path("audit/log/", audit_views.access_log, name="audit_log"),
+    path("audit/report/", audit_views.access_report, name="audit_report"),
 ]

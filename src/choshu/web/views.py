@@ -1,7 +1,10 @@
 """Screens (thin): they read through selectors, write through services, and check roles first.
 
 Every view that shows a person's data is wrapped in `personal_data_required`; what a user sees
-of the ledger is limited to `user.scopes()` (担当税目).
+of the ledger is limited to `user.scopes()` (担当税目). Every view that shows or changes personal
+data writes one access-log entry (audit.services.access_log_request) before its response leaves:
+a read after rendering, a change in the transaction of the change. The `purpose` parameter
+(counter, case:<id>, batch:<kind>:<id>) is carried along the links and recorded.
 """
 
 import time
@@ -10,12 +13,16 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from choshu.audit.models import Action
+from choshu.audit.services import access_log_request, ref, request_purpose
 from choshu.ledger.models import Channel, Payment
 from choshu.ledger.receipt import Receipt, receipt_of, receipt_pdf
 from choshu.ledger.selectors import InstallmentLine, PersonLedger, person_ledger
@@ -27,6 +34,7 @@ from choshu.web.forms import CounterPaymentForm, ReversalForm
 from choshu.web.permissions import personal_data_required, staff_user
 
 SEARCH_LIMIT = 50
+COUNTER = "counter"  # the purpose of counter work (窓口収納)
 
 
 def _today() -> date:
@@ -42,8 +50,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", context)
 
 
-def _search(request: HttpRequest, template: str, mode: str, **extra: object) -> HttpResponse:
-    """The search box with its results; an htmx request gets the results table only."""
+def _search(
+    request: HttpRequest, template: str, mode: str, purpose: str, shown: list[str], **extra: object
+) -> HttpResponse:
+    """The search box with its results; an htmx request gets the results table only.
+
+    Logged as a search (with its query and the persons listed) when there is a query, else as a
+    read of what else the page `shown` (subject references), if anything.
+    """
     query = request.GET.get("q", "").strip()
     started = time.perf_counter()
     persons = person_search(query=query, limit=SEARCH_LIMIT + 1) if query else []
@@ -55,18 +69,27 @@ def _search(request: HttpRequest, template: str, mode: str, **extra: object) -> 
         "limit": SEARCH_LIMIT,
         "elapsed_ms": elapsed_ms,
         "mode": mode,
+        "purpose": purpose,
         "today": _today(),
     }
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "web/_search_results.html", context)
-    return render(request, template, {**context, **extra})
+        response = render(request, "web/_search_results.html", context)
+        shown = []
+    else:
+        response = render(request, template, {**context, **extra})
+    subjects = [ref("person", p.pk) for p in persons[:SEARCH_LIMIT]] + shown
+    if query:
+        access_log_request(request, action=Action.SEARCH, subjects=subjects, purpose=purpose, query=query)
+    elif subjects:
+        access_log_request(request, action=Action.READ, subjects=subjects, purpose=purpose)
+    return response
 
 
 @require_GET
 @personal_data_required
 def search(request: HttpRequest) -> HttpResponse:
     """宛名検索."""
-    return _search(request, "web/search.html", mode="ledger")
+    return _search(request, "web/search.html", mode="ledger", purpose=request_purpose(request), shown=[])
 
 
 def _counter_payments_today(user: User) -> QuerySet[Payment]:
@@ -80,8 +103,9 @@ def counter(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     if not user.can_post_payments():
         raise PermissionDenied("窓口収納の権限がありません。")
-    payments = _counter_payments_today(user).select_related("person").order_by("-id")[:100]
-    return _search(request, "web/counter.html", mode="counter", payments=payments)
+    payments = list(_counter_payments_today(user).select_related("person").order_by("-id")[:100])
+    shown = [r for p in payments for r in (ref("person", p.person_id), ref("payment", p.pk))]
+    return _search(request, "web/counter.html", mode="counter", purpose=COUNTER, shown=shown, payments=payments)
 
 
 def _ledger_for(request: HttpRequest, atena_no: str) -> PersonLedger:
@@ -93,7 +117,11 @@ def _ledger_for(request: HttpRequest, atena_no: str) -> PersonLedger:
 @personal_data_required
 def ledger(request: HttpRequest, atena_no: str) -> HttpResponse:
     """個人収納状況: every revenue in the user's scope, balances, late fee as of today, payments."""
-    return render(request, "web/ledger.html", {"ledger": _ledger_for(request, atena_no), "today": _today()})
+    ledger = _ledger_for(request, atena_no)
+    purpose = request_purpose(request)
+    response = render(request, "web/ledger.html", {"ledger": ledger, "today": _today(), "purpose": purpose})
+    access_log_request(request, action=Action.READ, subjects=[ref("person", ledger.person.pk)], purpose=purpose)
+    return response
 
 
 def _open_lines(ledger: PersonLedger) -> list[InstallmentLine]:
@@ -127,19 +155,26 @@ def counter_payment(request: HttpRequest, atena_no: str) -> HttpResponse:
         form = CounterPaymentForm(request.POST, choices=_choices(lines), today=today)
         if form.is_valid():
             try:
-                payment = counter_payment_post(
-                    actor=user,
-                    person=ledger.person,
-                    installment_ids=form.cleaned_data["installment_ids"],
-                    amount=form.cleaned_data["amount"],
-                    paid_on=form.cleaned_data["paid_on"],
-                    note=form.cleaned_data["note"],
-                )
+                with transaction.atomic():
+                    payment = counter_payment_post(
+                        actor=user,
+                        person=ledger.person,
+                        installment_ids=form.cleaned_data["installment_ids"],
+                        amount=form.cleaned_data["amount"],
+                        paid_on=form.cleaned_data["paid_on"],
+                        note=form.cleaned_data["note"],
+                    )
+                    access_log_request(
+                        request,
+                        action=Action.CHANGE,
+                        subjects=[ref("person", ledger.person.pk), ref("payment", payment.pk)],
+                        purpose=COUNTER,
+                    )
             except LedgerError as error:
                 form.add_error(None, str(error))
             else:
                 messages.success(request, f"収納しました(領収番号 {payment.pk})。")
-                return redirect("payment_detail", payment_id=payment.pk)
+                return redirect(reverse("payment_detail", kwargs={"payment_id": payment.pk}) + f"?purpose={COUNTER}")
     else:
         overdue = {"unpaid", "partial", "late_fee_due"}
         selected = {line.installment_id for line in lines if line.status in overdue} or {
@@ -154,7 +189,7 @@ def counter_payment(request: HttpRequest, atena_no: str) -> HttpResponse:
             choices=_choices(lines),
             today=today,
         )
-    return render(
+    response = render(
         request,
         "web/counter_payment.html",
         {
@@ -165,6 +200,8 @@ def counter_payment(request: HttpRequest, atena_no: str) -> HttpResponse:
             "due_total": _selected_total(lines, selected),
         },
     )
+    access_log_request(request, action=Action.READ, subjects=[ref("person", ledger.person.pk)], purpose=COUNTER)
+    return response
 
 
 @require_GET
@@ -173,9 +210,12 @@ def counter_payment_total(request: HttpRequest, atena_no: str) -> HttpResponse:
     """htmx: the amount due for the ticked installments (principal + late fee as of today)."""
     if not staff_user(request).can_post_payments():
         raise PermissionDenied
-    lines = _open_lines(_ledger_for(request, atena_no))
+    ledger = _ledger_for(request, atena_no)
     ids = _ids(request.GET.getlist("installment_ids"))
-    return render(request, "web/_counter_total.html", {"total": _selected_total(lines, ids), "oob": True})
+    total = _selected_total(_open_lines(ledger), ids)
+    response = render(request, "web/_counter_total.html", {"total": total, "oob": True})
+    access_log_request(request, action=Action.READ, subjects=[ref("person", ledger.person.pk)], purpose=COUNTER)
+    return response
 
 
 def _receipt_for(request: HttpRequest, payment_id: int) -> Receipt:
@@ -186,6 +226,10 @@ def _receipt_for(request: HttpRequest, payment_id: int) -> Receipt:
     if not receipt.revenues <= staff_user(request).scopes():
         raise PermissionDenied("担当外の税目を含む収納です。")
     return receipt
+
+
+def _payment_subjects(payment: Payment, *others: Payment) -> list[str]:
+    return [ref("person", payment.person_id), *(ref("payment", p.pk) for p in (payment, *others))]
 
 
 @require_GET
@@ -199,7 +243,8 @@ def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
     can_reverse = (
         user.can_reverse_payments() and reversal is None and payment.reverses_id is None and payment.amount > 0
     )
-    return render(
+    purpose = request_purpose(request)
+    response = render(
         request,
         "web/payment_detail.html",
         {
@@ -208,8 +253,11 @@ def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
             "reversal": reversal,
             "can_reverse": can_reverse,
             "form": ReversalForm() if can_reverse else None,
+            "purpose": purpose,
         },
     )
+    access_log_request(request, action=Action.READ, subjects=_payment_subjects(payment), purpose=purpose)
+    return response
 
 
 @require_GET
@@ -219,6 +267,9 @@ def receipt_download(request: HttpRequest, payment_id: int) -> HttpResponse:
     receipt = _receipt_for(request, payment_id)
     response = HttpResponse(receipt_pdf(receipt, issued_on=_today()), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="receipt-{receipt.receipt_no}.pdf"'
+    access_log_request(
+        request, action=Action.PRINT, subjects=_payment_subjects(receipt.payment), purpose=request_purpose(request)
+    )
     return response
 
 
@@ -230,14 +281,20 @@ def payment_reversal(request: HttpRequest, payment_id: int) -> HttpResponse:
     if not user.can_reverse_payments():
         raise PermissionDenied("収納の取消は係長のみが行えます。")
     receipt = _receipt_for(request, payment_id)
+    purpose = request_purpose(request)
+    detail = reverse("payment_detail", kwargs={"payment_id": payment_id}) + (f"?purpose={purpose}" if purpose else "")
     form = ReversalForm(request.POST)
     if not form.is_valid():
         messages.error(request, "取消理由を入力してください。")
-        return redirect("payment_detail", payment_id=payment_id)
+        return redirect(detail)
     try:
-        reversal = payment_reverse(actor=user, payment=receipt.payment, reason=form.cleaned_data["reason"])
+        with transaction.atomic():
+            reversal = payment_reverse(actor=user, payment=receipt.payment, reason=form.cleaned_data["reason"])
+            access_log_request(
+                request, action=Action.CHANGE, subjects=_payment_subjects(receipt.payment, reversal), purpose=purpose
+            )
     except LedgerError as error:
         messages.error(request, str(error))
-        return redirect("payment_detail", payment_id=payment_id)
+        return redirect(detail)
     messages.success(request, f"収納を取り消しました(取消番号 {reversal.pk})。")
-    return redirect("payment_detail", payment_id=payment_id)
+    return redirect(detail)

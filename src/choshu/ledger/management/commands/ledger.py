@@ -3,12 +3,16 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.utils import timezone
 
+from choshu.audit.models import AccessChannel, Action
+from choshu.audit.services import access_log_write, ref
 from choshu.ledger.selectors import person_ledger
 from choshu.people.models import Person
 from choshu.rules.money import format_yen
 from choshu.rules.revenue import REVENUES
+from choshu.staff.models import User
 
 FIELDS = (
     "levy_no",
@@ -33,8 +37,15 @@ class Command(BaseCommand):
         parser.add_argument("atena_no")
         parser.add_argument("--as-of", type=date.fromisoformat, help="late fees as of this date (default today)")
         parser.add_argument("--json", action="store_true")
+        parser.add_argument("--user", default="", help="username recorded in the access log (default: the OS user)")
+        parser.add_argument("--purpose", default="", help="purpose recorded in the access log, e.g. case:12")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        actor = None
+        if options["user"]:
+            actor = User.objects.filter(username=options["user"]).first()
+            if actor is None:
+                raise CommandError(f"no user {options['user']!r}")
         person = Person.objects.filter(atena_no=options["atena_no"]).first()
         if person is None:
             raise CommandError(f"no person with atena_no {options['atena_no']}")
@@ -44,6 +55,14 @@ class Command(BaseCommand):
             {f: (v.isoformat() if isinstance(v := getattr(line, f), date) else v) for f in FIELDS}
             for line in ledger.installments
         ]
+        with transaction.atomic():  # nothing is printed unless the access-log entry is written
+            access_log_write(
+                actor=actor,
+                action=Action.READ,
+                subjects=[ref("person", person.pk)],
+                purpose=options["purpose"],
+                channel=AccessChannel.CLI,
+            )
         if options["json"]:
             payload = {"atena_no": person.atena_no, "as_of": as_of.isoformat(), "installments": rows}
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1))
