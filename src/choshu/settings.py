@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "choshu.demo",
     "choshu.audit",
     "choshu.governance",
+    "choshu.notices",
+    "choshu.payments",
     "choshu.web",
 ]
 
@@ -157,3 +159,30 @@ STATIC_ROOT = VAR_DIR / "static"
 
 # A TrueType Japanese font embedded in every PDF (reportlab's CID fonts are not embedded).
 PDF_FONT_PATH = os.environ.get("CHOSHU_PDF_FONT", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
+
+# Payment slips (納付書) and channels (docs/payments.md). The codes are assigned by the
+# collection agent, the Multi-Payment Network and the bank; the defaults are the demo city's.
+CVS_COMPANY_CODE = os.environ.get("CHOSHU_CVS_COMPANY_CODE", "912345")  # barcode positions 3–8
+CVS_AGENT_PREFIX = os.environ.get("CHOSHU_CVS_AGENT_PREFIX", "59919")  # free area before the 16-digit key
+CVS_BARCODE_CAP = int(os.environ.get("CHOSHU_CVS_BARCODE_CAP", "300000"))  # no barcode above this amount
+SLIP_VALIDITY_DAYS = int(os.environ.get("CHOSHU_SLIP_VALIDITY_DAYS", "14"))  # 使用期限 of a slip issued late
+PAYEASY_INSTITUTION_NO = os.environ.get("CHOSHU_PAYEASY_INSTITUTION_NO", "01131")  # 収納機関番号
+PAYEASY_CONFIRMATION_LENGTH = int(os.environ.get("CHOSHU_PAYEASY_CONFIRMATION_LENGTH", "4"))  # 確認番号
+# The key from which 確認番号 is derived; changing it invalidates every slip already printed.
+PAYEASY_CONFIRMATION_KEY = os.environ.get("CHOSHU_PAYEASY_CONFIRMATION_KEY", SECRET_KEY)
+PAYEASY_CATEGORIES = {  # 納付区分 per revenue
+    "resident_ordinary": os.environ.get("CHOSHU_PAYEASY_CATEGORY_RESIDENT_ORDINARY", "101"),
+    "resident_special": os.environ.get("CHOSHU_PAYEASY_CATEGORY_RESIDENT_SPECIAL", "102"),
+    "light_vehicle": os.environ.get("CHOSHU_PAYEASY_CATEGORY_LIGHT_VEHICLE", "201"),
+    "nhi": os.environ.get("CHOSHU_PAYEASY_CATEGORY_NHI", "301"),
+}
+# Direct debit (口座振替): the consignor as the bank registered it.
+DEBIT_CONSIGNOR_CODE = os.environ.get("CHOSHU_DEBIT_CONSIGNOR_CODE", "1234567890")  # 委託者コード, 10 digits
+DEBIT_CONSIGNOR_NAME = os.environ.get("CHOSHU_DEBIT_CONSIGNOR_NAME", "ﾁﾖｳｼﾕｳｸｾﾞｲﾑｶ")  # 委託者名 (kana)
+DEBIT_BANK_CODE = os.environ.get("CHOSHU_DEBIT_BANK_CODE", "0001")  # 取引銀行番号
+DEBIT_BRANCH_CODE = os.environ.get("CHOSHU_DEBIT_BRANCH_CODE", "001")  # 取引支店番号
+DEBIT_ACCOUNT_TYPE = os.environ.get("CHOSHU_DEBIT_ACCOUNT_TYPE", "1")  # consignor's 預金種目
+DEBIT_ACCOUNT_NO = os.environ.get("CHOSHU_DEBIT_ACCOUNT_NO", "1234567")
+DEBIT_CRLF = os.environ.get("CHOSHU_DEBIT_CRLF", "1") == "1"  # end each 120-byte record with CRLF
+# A 速報 with no 確報 after this many days is listed for follow-up.
+PRELIMINARY_FOLLOW_UP_DAYS = int(os.environ.get("CHOSHU_PRELIMINARY_FOLLOW_UP_DAYS", "14"))

@@ -21,21 +21,12 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, Generic, Protocol, TypeVar
 
+from choshu.formats.errors import ParseError
 from choshu.formats.zengin_kana import ZENGIN_NAME_WIDTH, ZenginKanaError, to_zengin_kana
 from choshu.rules.revenue import REVENUES
 
 KINDS = ("persons", "levies", "accounts")
 ROW_COLUMN = "-"  # column shown for problems of a whole row or of the whole file
-
-
-@dataclass(frozen=True, order=True)
-class ParseError:
-    line: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, column {self.column}: {self.reason}"
 
 
 class BankDirectory(Protocol):

@@ -109,7 +109,9 @@ class Channel(models.TextChoices):
     CVS = "cvs", "コンビニ"
     PAYEASY = "payeasy", "ペイジー"
     MOBILE_BANKING = "mobile_banking", "モバイルレジ(ネットバンキング)"
-    CREDIT_CARD = "credit_card", "モバイルレジ(クレジットカード)"
+    CREDIT_CARD = "credit_card", "クレジットカード"
+    APP = "app", "スマートフォン決済アプリ"
+    POSTAL = "postal", "郵便振替"
     ELTAX = "eltax", "地方税共通納税"
     SEIZURE = "seizure", "差押・取立"
 
