@@ -6,7 +6,9 @@
 The queries are taken from one sample person of the city (the same one for the same city), so
 each finds something: 宛名番号, a 2- and a 4-character kana prefix, the surname (kanji prefix), the
 birth date (和暦), an address without 東京都新宿区, and kana + birth date. Each query runs
-`--repeat` times through `person_search` (limit 50, as on the screen) after one warm-up run.
+`--repeat` times through `person_search` (limit 50, as on the screen) after one warm-up run,
+once per revenue scope of `--scopes` (default: "all" — a user holding every revenue, no
+restriction — and "nhi" — an NHI officer, who finds only persons with an NHI levy).
 `--explain` prints the database's plan of each query.
 """
 
@@ -32,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=30, help="runs per query (default 30)")
     parser.add_argument("--sample", type=int, default=0, help="which sample person: 0, 1, 2, … (default 0)")
     parser.add_argument("--explain", action="store_true", help="print the query plan of each query")
+    parser.add_argument(
+        "--scopes",
+        default="all,nhi",
+        help="revenue scopes, comma-separated; each is 'all' or revenue codes joined by '+' (default all,nhi)",
+    )
     args = parser.parse_args(argv)
 
     os.environ["CHOSHU_DATABASE_URL"] = _database_url(args.db)
@@ -45,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     from choshu.people.models import Person
     from choshu.people.selectors import CITY_ADDRESS_PREFIX, person_search, person_search_queryset
     from choshu.rules.calendar import wareki_short
+    from choshu.rules.revenue import REVENUES
 
     total = Person.objects.count()
     if total == 0:
@@ -70,19 +78,22 @@ def main(argv: list[str] | None = None) -> int:
 
     vendor = connection.vendor
     print(f"{vendor}  persons {total:,}  sample {sample.atena_no}  repeat {args.repeat}")
-    print(f"{'query':<16}{'text':<24}{'hits':>6}{'median ms':>12}{'max ms':>10}")
-    for label, text in queries:
-        hits = len(person_search(query=text))  # warm-up
-        times = []
-        for _ in range(args.repeat):
-            started = time.perf_counter()
-            person_search(query=text)
-            times.append((time.perf_counter() - started) * 1000)
-        print(f"{label:<16}{text:<24}{hits:>6}{statistics.median(times):>12.2f}{max(times):>10.2f}")
-        if args.explain:
-            qs = person_search_queryset(query=text)
-            assert qs is not None
-            print("    " + qs.explain().replace("\n", "\n    "))
+    print(f"{'scope':<8}{'query':<16}{'text':<24}{'hits':>6}{'median ms':>12}{'max ms':>10}")
+    for scope in args.scopes.split(","):
+        revenues = list(REVENUES) if scope == "all" else scope.split("+")
+        for label, text in queries:
+            hits = len(person_search(query=text, revenues=revenues))  # warm-up
+            times = []
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                person_search(query=text, revenues=revenues)
+                times.append((time.perf_counter() - started) * 1000)
+            median, slowest = statistics.median(times), max(times)
+            print(f"{scope:<8}{label:<16}{text:<24}{hits:>6}{median:>12.2f}{slowest:>10.2f}")
+            if args.explain:
+                qs = person_search_queryset(query=text, revenues=revenues)
+                assert qs is not None
+                print("    " + qs.explain().replace("\n", "\n    "))
     return 0
 
 

@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("choshu.web.urls")),
     path("", include("choshu.staff.urls")),
     path("", include("choshu.governance.urls")),
+    path("", include("choshu.payments.urls")),
 ]

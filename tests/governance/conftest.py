@@ -1,4 +1,5 @@
-"""Fixtures of 委託・外部結合: a contract for the field survey, its handlers, delinquents who moved out."""
+"""Fixtures of 委託・外部結合: a contract for the field survey, its handlers, delinquents who moved out,
+paper documents handed over."""
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -10,7 +11,7 @@ from pytest_django import Settings
 
 from choshu.governance import services
 from choshu.governance.exports import FIELD_SURVEY
-from choshu.governance.models import Contract, ContractHandler, Contractor, ExportPackage, HandoverEntry
+from choshu.governance.models import Contract, ContractHandler, Contractor, ExportPackage, Handover, HandoverEntry
 from choshu.people.models import Person
 from choshu.staff.models import Role, User
 from tests.factories import make_levy, make_person, make_user
@@ -153,3 +154,41 @@ def approved(
     entries.filter(step=HandoverEntry.Step.APPROVED).update(occurred_at=now - timedelta(days=10))
     package.refresh_from_db()
     return package, password
+
+
+@pytest.fixture
+def paper_contract(contract: Contract) -> Contract:
+    """The survey contract, allowing paper (紙) besides USB."""
+    Contract.objects.filter(pk=contract.pk).update(media=["usb", "paper"])
+    contract.refresh_from_db()
+    return contract
+
+
+def hand_over_paper(
+    actor: User, contract: Contract, handler: ContractHandler, at: datetime, **extra: object
+) -> Handover:
+    """Paper documents to the contractor: to be returned, then certified as erased (unless `extra` says)."""
+    values: dict[str, object] = {
+        "direction": "out",
+        "media": "paper",
+        "media_id": "BOX-1",
+        "contents": "課税資料 原票(令和7年度分)",
+        "records": 120,
+        "pieces": 3,
+        "return_required": True,
+        "certificate_required": True,
+    }
+    values.update(extra)
+    return services.handover_record(
+        actor=actor,
+        contract=contract,
+        occurred_at=at,
+        contractor_handler=handler,
+        **values,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def paper(clerk: User, paper_contract: Contract, handler: ContractHandler, now: datetime) -> Handover:
+    """Three boxes of paper documents handed over 40 days ago (return due 30 days after)."""
+    return hand_over_paper(clerk, paper_contract, handler, now - timedelta(days=40))

@@ -13,7 +13,15 @@ from django.urls import URLPattern, get_resolver, reverse
 
 from choshu.audit.models import AccessLogEntry
 from choshu.governance import services
-from choshu.governance.models import Contract, ContractHandler, Contractor, ExportPackage, HandoverEntry, Incident
+from choshu.governance.models import (
+    Contract,
+    ContractHandler,
+    Contractor,
+    ExportPackage,
+    Handover,
+    HandoverEntry,
+    Incident,
+)
 from choshu.staff.models import Role, User
 from tests.factories import ALL_REVENUES, make_user
 
@@ -44,6 +52,11 @@ MATRIX: dict[str, tuple[str, set[str], bool]] = {
     "governance_export_return": ("post", WORKERS, False),
     "governance_export_erasure": ("post", WORKERS, False),
     "governance_export_cancel": ("post", WORKERS, False),
+    "governance_handovers": ("get", VIEW, True),
+    "governance_handover_new": ("get", WORKERS, True),  # paper handovers are not revenue-bound
+    "governance_handover": ("get", VIEW, True),
+    "governance_handover_return": ("post", WORKERS, True),
+    "governance_handover_erasure": ("post", WORKERS, True),
     "governance_ledger": ("get", VIEW, True),
     "governance_ledger_pdf": ("get", VIEW, True),
     "governance_retention": ("get", VIEW, True),
@@ -59,7 +72,11 @@ def _governance_names() -> set[str]:
     return names
 
 
-def _url(name: str, package: ExportPackage, incident: Incident) -> str:
+def _url(name: str, package: ExportPackage, incident: Incident, paper: Handover) -> str:
+    if name == "governance_handover_new":
+        return reverse(name, kwargs={"contract_id": paper.contract_id})
+    if name.startswith("governance_handover_") or name == "governance_handover":
+        return reverse(name, kwargs={"handover_id": paper.pk})
     if name.startswith("governance_export_") and name != "governance_export_new" or name == "governance_export":
         return reverse(name, kwargs={"package_id": package.pk})
     if name == "governance_incident_close":
@@ -84,12 +101,12 @@ def test_every_governance_url_is_in_the_matrix() -> None:
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("scopes", ["all", "nhi", "none"])
 def test_role_and_scope(
-    client: Client, prepared: ExportPackage, incident: Incident, name: str, role: str, scopes: str
+    client: Client, prepared: ExportPackage, incident: Incident, paper: Handover, name: str, role: str, scopes: str
 ) -> None:
     method, allowed_roles, nhi_only_allowed = MATRIX[name]
     scope_list = {"all": ALL_REVENUES, "nhi": ["nhi"], "none": []}[scopes]
     client.force_login(make_user(role, scope_list))
-    response = getattr(client, method)(_url(name, prepared, incident))
+    response = getattr(client, method)(_url(name, prepared, incident, paper))
     if role == Role.AUDITOR:
         allowed = role in allowed_roles
     else:
@@ -101,8 +118,10 @@ def test_role_and_scope(
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_anonymous_goes_to_login(client: Client, prepared: ExportPackage, incident: Incident, name: str) -> None:
-    response = getattr(client, MATRIX[name][0])(_url(name, prepared, incident))
+def test_anonymous_goes_to_login(
+    client: Client, prepared: ExportPackage, incident: Incident, paper: Handover, name: str
+) -> None:
+    response = getattr(client, MATRIX[name][0])(_url(name, prepared, incident, paper))
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
@@ -224,7 +243,7 @@ def test_list_screens_take_a_fixed_number_of_queries(
     client: Client, supervisor: User, approved: tuple[ExportPackage, str], django_assert_max_num_queries: object
 ) -> None:
     _login(client, supervisor)
-    for name in ("governance_contracts", "governance_exports", "governance_ledger"):
+    for name in ("governance_contracts", "governance_exports", "governance_handovers", "governance_ledger"):
         with django_assert_max_num_queries(12):  # type: ignore[operator]
             assert client.get(reverse(name)).status_code == 200
 

@@ -84,7 +84,9 @@ def test_counter_payment_form_errors_post_nothing(client_for, levy: Levy, today:
     assert Payment.objects.count() == 0
 
 
-def test_counter_payment_cannot_reach_installments_outside_scope(client_for, person: Person, today: date) -> None:
+def test_counter_payment_cannot_reach_installments_outside_scope(
+    client_for, person: Person, levy: Levy, today: date
+) -> None:
     nhi = make_levy(person, [9_900], [today + timedelta(days=30)], revenue="nhi").installments.get()
     client: Client = client_for(Role.CLERK, ("resident_ordinary",))
     assert f'value="{nhi.pk}"' not in client.get("/persons/600001/counter/").content.decode()

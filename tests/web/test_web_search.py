@@ -56,7 +56,7 @@ def city() -> dict[str, Person]:
 
 
 def atenas(query: str) -> list[str]:
-    return [p.atena_no for p in person_search(query=query)]
+    return [p.atena_no for p in person_search(query=query, revenues=None)]
 
 
 def test_atena_no_is_exact(city: dict[str, Person]) -> None:
@@ -77,7 +77,7 @@ def test_kana_prefix_any_form(city: dict[str, Person]) -> None:
 
 
 def test_results_are_ordered_by_kana(city: dict[str, Person]) -> None:
-    persons = person_search(query="1980-04-01")
+    persons = person_search(query="1980-04-01", revenues=None)
     assert [p.kana_key for p in persons] == ["シンジュクタロウ", "ヤマダイチロウ"]
 
 
@@ -132,13 +132,13 @@ def test_terms_are_anded(city: dict[str, Person]) -> None:
 
 
 def test_empty_query_and_limit(city: dict[str, Person]) -> None:
-    assert person_search(query="   ") == []
+    assert person_search(query="   ", revenues=None) == []
     assert search_conditions("") == []
-    assert len(person_search(query="シ", limit=1)) == 1
+    assert len(person_search(query="シ", revenues=None, limit=1)) == 1
 
 
-def _plan(query: str) -> str:
-    qs = person_search_queryset(query=query)
+def _plan(query: str, revenues: list[str] | None = None) -> str:
+    qs = person_search_queryset(query=query, revenues=revenues)
     assert qs is not None
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cursor:
@@ -153,13 +153,15 @@ def _plan(query: str) -> str:
 @pytest.mark.parametrize(
     "query", ["000000101", "シン", "シンジュク", "新宿", "1980-04-01", "西新宿2丁目", "シンジュク S55.4.1"]
 )
-def test_no_full_table_scan(city: dict[str, Person], query: str) -> None:
-    plan = _plan(query)
-    if connection.vendor == "postgresql":
-        assert "Seq Scan on people_person" not in plan, plan
-    else:
-        # "SCAN people_person" without an index is a full scan; "SEARCH … USING INDEX" is a range.
-        assert "SCAN people_person" not in plan.replace("SCAN people_person USING INDEX", "INDEX"), plan
+@pytest.mark.parametrize("revenues", [None, ["nhi"]], ids=["unrestricted", "nhi-only"])
+def test_no_full_table_scan(city: dict[str, Person], query: str, revenues: list[str] | None) -> None:
+    plan = _plan(query, revenues)
+    for table in ("people_person", "ledger_levy"):
+        if connection.vendor == "postgresql":
+            assert f"Seq Scan on {table}" not in plan, plan
+        else:
+            # "SCAN <table>" without an index is a full scan; "SEARCH … USING INDEX" is a range.
+            assert f"SCAN {table}" not in plan.replace(f"SCAN {table} USING INDEX", "INDEX"), plan
 
 
 def test_search_screen_lists_persons(client_for, city: dict[str, Person]) -> None:

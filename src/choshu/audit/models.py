@@ -1,5 +1,6 @@
 """Access log (アクセスログ): one append-only entry per read, search, export, print or change of
-personal data, chained by SHA-256 over a gap-free sequence.
+personal data, and per authentication event (login, failure, logout, lockout, unlock, TOTP
+reset), chained by SHA-256 over a gap-free sequence.
 
 `AccessLogEntry.seq` is 1, 2, 3, … with no gap; `hash` = SHA-256 of the entry's canonical
 serialisation (`audit.chain.canonical`), which includes `prev_hash`, the previous entry's hash
@@ -26,6 +27,18 @@ class Action(models.TextChoices):
     EXPORT = "export", "出力"
     PRINT = "print", "印刷"
     CHANGE = "change", "更新"
+    # Authentication events (subjects: the account, "user:<id>"; query: the user name typed).
+    LOGIN = "login", "ログイン"
+    LOGIN_FAILED = "login_fail", "ログイン失敗"
+    LOGOUT = "logout", "ログアウト"
+    LOCKOUT = "lockout", "アカウントロック"
+    UNLOCK = "unlock", "ロック解除"
+    TOTP_RESET = "totp_reset", "二要素認証の再設定"
+
+
+AUTH_ACTIONS = frozenset(
+    {Action.LOGIN, Action.LOGIN_FAILED, Action.LOGOUT, Action.LOCKOUT, Action.UNLOCK, Action.TOTP_RESET}
+)
 
 
 class AccessChannel(models.TextChoices):

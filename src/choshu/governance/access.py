@@ -2,7 +2,7 @@
 
 Subjects are references (``person:123``, ``exportpackage:7``), never copies; the purpose of
 everything an export does is ``batch:export:<package id>``, of a retention run
-``batch:retention:<run id>``.
+``batch:retention:<run id>``, of a handover that is not a package ``batch:handover:<id>``.
 """
 
 from collections.abc import Iterable
@@ -41,6 +41,17 @@ def log_export(
 ) -> None:
     log_persons(
         actor=actor, action=Action.EXPORT, person_ids=person_ids, purpose=purpose, client_address=client_address
+    )
+
+
+def log_handover(*, actor: User, handover_id: int, action: str, client_address: str | None) -> None:
+    """One entry per step of a handover that is not a package (paper documents, printed matter)."""
+    access_log_write(
+        actor=actor,
+        action=action,
+        subjects=[ref("handover", handover_id)],
+        purpose=f"batch:handover:{handover_id}",
+        client_address=client_address,
     )
 
 

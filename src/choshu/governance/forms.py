@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from choshu.governance.catalogue import groups
 from choshu.governance.exports import EXPORT_KINDS
-from choshu.governance.models import Contract, ContractHandler, Contractor, Media, OnSiteAudit
+from choshu.governance.models import Contract, ContractHandler, Contractor, Handover, Media, OnSiteAudit
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -143,6 +143,43 @@ class ReturnForm(HandOverForm):
         self.fields["occurred_at"].label = "返却日時"
 
 
+class HandoverForm(forms.Form):
+    """受渡し that is not an export package (paper documents, delivered printed matter)."""
+
+    direction = forms.ChoiceField(label="方向", choices=Handover.DIRECTIONS)
+    media_kind = forms.ChoiceField(label="媒体")  # not "media": a form's `media` is its assets
+    media_id = forms.CharField(label="媒体番号(管理番号)", max_length=50, required=False)
+    contents = forms.CharField(
+        label="情報の内容",
+        max_length=200,
+        help_text="書類の種類・範囲(例: 課税資料 原票 令和7年度分)。氏名等は書かない。",
+    )
+    records = forms.IntegerField(label="件数", min_value=0, initial=0)
+    pieces = forms.IntegerField(label="点数", min_value=1, initial=1)
+    occurred_at = forms.DateTimeField(
+        label="受渡日時", widget=MOMENT, input_formats=MOMENT_FORMATS, initial=_now_minute
+    )
+    contractor_handler = forms.ModelChoiceField(label="委託先の取扱者", queryset=ContractHandler.objects.none())
+    return_required = forms.BooleanField(label="返却を要する(区→委託先)", required=False)
+    certificate_required = forms.BooleanField(label="消去(廃棄)証明書を要する(区→委託先)", required=False)
+    note = forms.CharField(label="備考", max_length=200, required=False)
+
+    def __init__(self, *args: Any, contract: Contract, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["media_kind"].choices = [(m, Media(m).label) for m in contract.media if m in Media.values]  # type: ignore[attr-defined]
+        self.fields["contractor_handler"].queryset = contract.handlers.filter(  # type: ignore[attr-defined]
+            withdrawn_on__isnull=True
+        )
+
+
+class HandoverReturnForm(HandOverForm):
+    prefix = "return"
+
+    def __init__(self, *args: Any, contract: Contract, **kwargs: Any) -> None:
+        super().__init__(*args, contract=contract, **kwargs)
+        self.fields["occurred_at"].label = "返却日時"
+
+
 class ErasureForm(forms.Form):
     prefix = "erasure"
 
@@ -163,6 +200,9 @@ class CancelForm(forms.Form):
     prefix = "cancel"
 
     reason = forms.CharField(label="取消理由", max_length=200)
+
+    def __init__(self, *args: Any, contract: Contract | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # `contract`: as the other step forms are made; unused
 
 
 class LedgerFilterForm(forms.Form):

@@ -1,12 +1,13 @@
-"""委託・外部結合: contractors, contracts, approved data items, export packages, the handover
-ledger (管理簿), erasure certificates (消去証明書), on-site audits (立入調査), incidents (事故) and
-retention runs.
+"""委託・外部結合: contractors, contracts, approved data items, export packages, handovers that are
+not export packages (paper documents, delivered printed matter), the handover ledger (管理簿),
+erasure certificates (消去証明書), on-site audits (立入調査), incidents (事故) and retention runs.
 
 Invariants kept by the services (governance.services) and, where a database can, by constraints:
 - an export package is prepared by one user and approved by a different supervisor;
 - an export runs only under an active contract whose approved items cover every field;
 - the package password is never stored: only the package's SHA-256;
-- every lifecycle step of a package appends one HandoverEntry; entries are never updated.
+- every lifecycle step of a package or a handover appends one HandoverEntry; entries are never
+  updated.
 """
 
 from __future__ import annotations
@@ -26,6 +27,14 @@ class Media(models.TextChoices):
     PAPER = "paper", "紙"
     ONLINE = "online", "オンライン(専用回線)"
     LGWAN = "lgwan", "LGWAN"
+
+
+class Direction(models.TextChoices):
+    """方向 of a handover-ledger row."""
+
+    INTERNAL = "internal", "庁内"
+    OUT = "out", "区→委託先"
+    IN = "in", "委託先→区"
 
 
 class Contractor(models.Model):
@@ -215,12 +224,71 @@ class ExportPackage(models.Model):
         return f"{self.pk} {self.kind}"
 
 
+class Handover(models.Model):
+    """受渡し that is not an export package: paper documents (紙資料) handed to a contractor, or
+    printed matter (印刷物) it delivers. Outgoing ones are tracked like a package where it applies:
+    the return by a deadline, then an erasure (destruction) certificate.
+
+    handed_over → returned → erased (out, as the flags require); received (in: 納品, inspected
+    by a later issue); closed (out with nothing to track).
+    """
+
+    class State(models.TextChoices):
+        HANDED_OVER = "handed_over", "受渡済"
+        RETURNED = "returned", "返却済"
+        ERASED = "erased", "消去確認済"
+        RECEIVED = "received", "受領済(納品)"
+        CLOSED = "closed", "完了(返却・証明書不要)"
+
+    # Out or in: what stays inside the ward is not a handover.
+    DIRECTIONS = [(d.value, d.label) for d in (Direction.OUT, Direction.IN)]
+
+    contract = models.ForeignKey(
+        Contract, verbose_name="契約", on_delete=models.PROTECT, related_name="document_handovers"
+    )
+    direction = models.CharField("方向", max_length=10, choices=DIRECTIONS)
+    media = models.CharField("媒体", max_length=10, choices=Media.choices)
+    media_id = models.CharField("媒体番号", max_length=50, blank=True)
+    contents = models.CharField("情報の内容", max_length=200)  # what it is, never personal data
+    records = models.PositiveIntegerField("件数", default=0)
+    pieces = models.PositiveIntegerField("点数", default=1)
+    return_required = models.BooleanField("返却を要する", default=False)
+    certificate_required = models.BooleanField("消去証明書を要する", default=False)
+    state = models.CharField("状態", max_length=12, choices=State.choices)
+    handed_over_at = models.DateTimeField("受渡日時")
+    return_due_on = models.DateField("返却期限", null=True, blank=True)
+    returned_at = models.DateTimeField("返却日時", null=True, blank=True)
+    erased_at = models.DateTimeField("消去確認日時", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="記録者", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-handed_over_at", "-id"]
+        indexes = [models.Index(fields=["state", "return_due_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(direction="out") | (Q(return_required=False) & Q(certificate_required=False)),
+                name="handover_in_is_not_tracked",
+            ),
+            models.CheckConstraint(
+                condition=Q(return_required=False) | ~Q(media_id=""), name="handover_returned_medium_has_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"受渡番号 {self.pk} {self.contents}"
+
+
 class ErasureCertificate(models.Model):
     """消去証明書 (特記事項12): received from the contractor, or issued by us citing a retention run."""
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="certificates")
     package = models.OneToOneField(
         ExportPackage, null=True, blank=True, on_delete=models.PROTECT, related_name="certificate"
+    )
+    handover = models.OneToOneField(
+        Handover, null=True, blank=True, on_delete=models.PROTECT, related_name="certificate"
     )
     retention_run = models.ForeignKey(
         "RetentionRun", null=True, blank=True, on_delete=models.PROTECT, related_name="certificates"
@@ -250,15 +318,16 @@ class HandoverEntry(models.Model):
         RETURNED = "returned", "媒体の返却"
         ERASED = "erased", "消去証明書の受領"
         CANCELLED = "cancelled", "取消"
+        RECEIVED = "received", "納品物の受領"
 
-    class Direction(models.TextChoices):
-        INTERNAL = "internal", "庁内"
-        OUT = "out", "区→委託先"
-        IN = "in", "委託先→区"
+    Direction = Direction
 
     contract = models.ForeignKey(Contract, verbose_name="契約", on_delete=models.PROTECT, related_name="handovers")
     package = models.ForeignKey(
         ExportPackage, verbose_name="データ", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    handover = models.ForeignKey(
+        Handover, verbose_name="受渡し", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
     )
     step = models.CharField("区分", max_length=20, choices=Step.choices)
     direction = models.CharField("方向", max_length=10, choices=Direction.choices)
@@ -288,7 +357,10 @@ class HandoverEntry(models.Model):
             models.CheckConstraint(
                 condition=Q(direction="internal") | Q(contractor_handler__isnull=False),
                 name="handover_outside_names_contractor_handler",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(package__isnull=True) | Q(handover__isnull=True), name="handover_entry_one_subject"
+            ),
         ]
 
 

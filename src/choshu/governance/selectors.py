@@ -1,4 +1,5 @@
-"""Reads of 委託・外部結合: the handover ledger, overdue media and certificates, unaudited contracts."""
+"""Reads of 委託・外部結合: the handover ledger, overdue media and certificates (of export packages
+and of handovers that are not packages), unaudited contracts."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from choshu.governance.models import Contract, ExportPackage, HandoverEntry, OnSiteAudit
+from choshu.governance.models import Contract, ExportPackage, Handover, HandoverEntry, OnSiteAudit
 
 
 def fiscal_year_of(d: date) -> int:
@@ -31,7 +32,7 @@ def handover_ledger(
 ) -> QuerySet[HandoverEntry]:
     """管理簿: entries in time order, with what the screen and the PDF print (no personal data)."""
     entries = HandoverEntry.objects.select_related(
-        "contract", "contract__contractor", "package", "our_handler", "contractor_handler"
+        "contract", "contract__contractor", "package", "handover", "our_handler", "contractor_handler"
     ).order_by("occurred_at", "id")
     if contract is not None:
         entries = entries.filter(contract=contract)
@@ -45,8 +46,19 @@ def handover_ledger(
 
 
 @dataclass(frozen=True)
-class OverdueMedia:
-    package_id: int
+class _Tracked:
+    """An export package (package_id) or a handover that is not a package (handover_id)."""
+
+    package_id: int | None
+    handover_id: int | None
+
+    @property
+    def label(self) -> str:
+        return f"出力番号{self.package_id}" if self.package_id is not None else f"受渡番号{self.handover_id}"
+
+
+@dataclass(frozen=True)
+class OverdueMedia(_Tracked):
     contract_no: str
     contractor: str
     media_id: str
@@ -56,12 +68,11 @@ class OverdueMedia:
 
 
 @dataclass(frozen=True)
-class MissingCertificate:
-    package_id: int
+class MissingCertificate(_Tracked):
     contract_no: str
     contractor: str
     media_id: str
-    returned_on: date
+    returned_on: date | None  # None: nothing came back (a handover without return)
     certificate_due_on: date
     days_overdue: int
 
@@ -89,47 +100,79 @@ class OverdueReport:
         return len(self.media) + len(self.certificates)
 
 
-def overdue_report(*, as_of: date) -> OverdueReport:
-    """Media not back by their return deadline, erasure certificates missing after the contract's
-    allowance from the return, and contracts in force this fiscal year with no on-site audit in it.
-    Three queries whatever the number of packages and contracts."""
-    media = [
+def _local(moment: datetime) -> date:
+    return timezone.localtime(moment).date()
+
+
+def _ids(record: ExportPackage | Handover) -> dict[str, int | None]:
+    package = isinstance(record, ExportPackage)
+    return {"package_id": record.pk if package else None, "handover_id": None if package else record.pk}
+
+
+def _overdue_media(records: list[ExportPackage | Handover], as_of: date) -> list[OverdueMedia]:
+    return [
         OverdueMedia(
-            package_id=p.pk,
-            contract_no=p.contract.contract_no,
-            contractor=p.contract.contractor.name,
-            media_id=p.media_id,
-            handed_over_on=timezone.localtime(p.handed_over_at).date() if p.handed_over_at else as_of,
-            return_due_on=p.return_due_on,
-            days_overdue=(as_of - p.return_due_on).days,
+            **_ids(r),
+            contract_no=r.contract.contract_no,
+            contractor=r.contract.contractor.name,
+            media_id=r.media_id,
+            handed_over_on=_local(r.handed_over_at) if r.handed_over_at else as_of,
+            return_due_on=r.return_due_on,
+            days_overdue=(as_of - r.return_due_on).days,
         )
-        for p in ExportPackage.objects.filter(state=ExportPackage.State.HANDED_OVER, return_due_on__lt=as_of)
-        .select_related("contract__contractor")
-        .order_by("return_due_on", "pk")
-        if p.return_due_on is not None
+        for r in records
+        if r.return_due_on is not None
     ]
-    certificates: list[MissingCertificate] = []
-    for p in (
-        ExportPackage.objects.filter(state=ExportPackage.State.RETURNED)
-        .select_related("contract__contractor")
-        .order_by("returned_at", "pk")
-    ):
-        if p.returned_at is None:
+
+
+def _missing_certificates(records: list[ExportPackage | Handover], as_of: date) -> list[MissingCertificate]:
+    missing = []
+    for r in records:
+        since = r.returned_at or r.handed_over_at
+        if since is None:
             continue
-        returned_on = timezone.localtime(p.returned_at).date()
-        due = returned_on + timedelta(days=p.contract.erasure_days)
+        due = _local(since) + timedelta(days=r.contract.erasure_days)
         if due < as_of:
-            certificates.append(
+            missing.append(
                 MissingCertificate(
-                    package_id=p.pk,
-                    contract_no=p.contract.contract_no,
-                    contractor=p.contract.contractor.name,
-                    media_id=p.media_id,
-                    returned_on=returned_on,
+                    **_ids(r),
+                    contract_no=r.contract.contract_no,
+                    contractor=r.contract.contractor.name,
+                    media_id=r.media_id,
+                    returned_on=_local(r.returned_at) if r.returned_at else None,
                     certificate_due_on=due,
                     days_overdue=(as_of - due).days,
                 )
             )
+    return missing
+
+
+def overdue_report(*, as_of: date) -> OverdueReport:
+    """Media not back by their return deadline, erasure certificates missing after the contract's
+    allowance from the return (or, for a handover that comes not back, from the handover), and
+    contracts in force this fiscal year with no on-site audit in it. Five queries whatever the
+    number of packages, handovers and contracts."""
+    packages = ExportPackage.objects.select_related("contract__contractor")
+    handovers = Handover.objects.select_related("contract__contractor")
+    handed_over = Handover.State.HANDED_OVER
+    media = _overdue_media(
+        [
+            *packages.filter(state=ExportPackage.State.HANDED_OVER, return_due_on__lt=as_of),
+            *handovers.filter(state=handed_over, return_required=True, return_due_on__lt=as_of),
+        ],
+        as_of,
+    )
+    media.sort(key=lambda m: (m.return_due_on, m.package_id is None, m.package_id or m.handover_id or 0))
+    certificates = _missing_certificates(
+        [
+            *packages.filter(state=ExportPackage.State.RETURNED),
+            *handovers.filter(certificate_required=True).filter(
+                Q(state=Handover.State.RETURNED) | Q(state=handed_over, return_required=False)
+            ),
+        ],
+        as_of,
+    )
+    certificates.sort(key=lambda c: (c.certificate_due_on, c.package_id is None, c.package_id or c.handover_id or 0))
     year = fiscal_year_of(as_of)
     first, last = fiscal_year_bounds(year)
     audited_this_year = OnSiteAudit.objects.filter(contract=OuterRef("pk"), audited_on__range=(first, last))

@@ -5,6 +5,10 @@ The export engine is the only way personal data leaves choshu: `export_prepare` 
 once) → `export_hand_over` (+ `export_notice_hand_over`, on another occasion) → `export_return`
 → `export_erasure_record`. Each step appends a HandoverEntry (管理簿). Building or reading a
 package writes an access-log entry (action "export") in the same transaction.
+
+Paper documents and delivered printed matter are handovers without a package
+(`handover_record` → `handover_return` → `handover_erasure_record`); the return and the
+certificate are the same steps as a package's (`_return`, `_erasure`, through `_step`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -22,7 +27,7 @@ from django.utils import timezone
 
 from choshu.audit.models import Action
 from choshu.governance import permissions
-from choshu.governance.access import export_purpose, log_export, log_persons
+from choshu.governance.access import export_purpose, log_export, log_handover, log_persons
 from choshu.governance.catalogue import describe, missing_items, unknown_codes
 from choshu.governance.exports import ExportError, ExportKind, build_package, export_kind, new_password
 from choshu.governance.models import (
@@ -31,6 +36,7 @@ from choshu.governance.models import (
     Contractor,
     ErasureCertificate,
     ExportPackage,
+    Handover,
     HandoverEntry,
     Incident,
     Media,
@@ -42,6 +48,8 @@ from choshu.staff.models import User
 State = ExportPackage.State
 Step = HandoverEntry.Step
 Direction = HandoverEntry.Direction
+Tracked = ExportPackage | Handover  # what a lifecycle step moves on
+T = TypeVar("T", ExportPackage, Handover)
 
 
 class GovernanceError(ExportError):
@@ -270,7 +278,7 @@ def contract_check(*, contract: Contract, fields: Sequence[str], on: date) -> No
 
 
 def _entry(
-    package: ExportPackage,
+    record: Tracked,
     *,
     step: str,
     direction: str,
@@ -283,9 +291,11 @@ def _entry(
     contractor_handler: ContractHandler | None = None,
     note: str = "",
 ) -> HandoverEntry:
+    """One row of the handover ledger (管理簿), for an export package or a handover."""
     return HandoverEntry.objects.create(
-        contract_id=package.contract_id,
-        package=package,
+        contract_id=record.contract_id,
+        package=record if isinstance(record, ExportPackage) else None,
+        handover=record if isinstance(record, Handover) else None,
         step=step,
         direction=direction,
         occurred_at=occurred_at,
@@ -465,8 +475,12 @@ def export_package_content(*, actor: User, package: ExportPackage, client_addres
     return content
 
 
-def _handler_of(package: ExportPackage, handler: ContractHandler, on: date) -> ContractHandler:
-    if handler.contract_id != package.contract_id:
+# ---- lifecycle steps, shared by export packages and handovers -------------------------------
+
+
+def _handler_of(contract_id: int, handler: ContractHandler, on: date) -> ContractHandler:
+    """The contractor's handler, reported for this contract on that day (特記事項13)."""
+    if handler.contract_id != contract_id:
         raise ExportError("この契約に報告された取扱者ではありません。")
     if handler.reported_on > on or (handler.withdrawn_on is not None and handler.withdrawn_on <= on):
         raise ExportError(f"{handler.name} はその日の取扱者として報告されていません。")
@@ -481,13 +495,160 @@ def _check_moment(moment: datetime, after: datetime | None, what: str) -> None:
         raise ExportError(f"{what}が前の手続の日時より前です。")
 
 
-def _lock_for_step(actor: User, package: ExportPackage, expected: Sequence[str]) -> ExportPackage:
-    _require(permissions.can_prepare_exports(actor), "管理簿を記録する権限がありません。")
-    package = ExportPackage.objects.select_for_update().select_related("contract").get(pk=package.pk)
-    _check_scope(actor, package)
-    if package.state not in expected:
-        raise ExportError(f"この手続ができる状態ではありません({package.get_state_display()})。")
-    return package
+def _lock(model: type[T], actor: User, pk: int, expected: Sequence[str]) -> T:
+    """The record, locked, for a step by `actor`; refused outside its state (or revenue scope)."""
+    _require(permissions.can_record_handovers(actor), "管理簿を記録する権限がありません。")
+    record = model.objects.select_for_update().select_related("contract").get(pk=pk)
+    if isinstance(record, ExportPackage):
+        _check_scope(actor, record)
+    if record.state not in expected:
+        raise ExportError(f"この手続ができる状態ではありません({record.get_state_display()})。")
+    return record
+
+
+def _check_handover(
+    contract: Contract, *, occurred_at: datetime, after: datetime | None, pieces: int, handler: ContractHandler
+) -> date:
+    """A handover (either direction): in time order, under an in-force contract, by a reported handler."""
+    on = _local_date(occurred_at)
+    _check_moment(occurred_at, after, "受渡日時")
+    if not contract.is_active(on):
+        raise ExportError(f"契約 {contract.contract_no} は受渡日に有効ではありません。")
+    if pieces < 1:
+        raise ExportError("点数は1以上です。")
+    _handler_of(contract.pk, handler, on)
+    return on
+
+
+def _return_due(contract: Contract, on: date) -> date:
+    """受渡日 + the contract's return days, never after the contract's end."""
+    return min(on + timedelta(days=contract.return_days), contract.ends_on)
+
+
+def _step(
+    record: Tracked,
+    *,
+    actor: User,
+    state: str,
+    changes: dict[str, object],
+    step: str,
+    direction: str,
+    occurred_at: datetime,
+    contents: str,
+    records: int = 0,
+    pieces: int = 0,
+    contractor_handler: ContractHandler | None = None,
+    note: str = "",
+) -> HandoverEntry:
+    """One lifecycle step: the record's new state and fields, and its row of the handover ledger."""
+    for name, value in changes.items():
+        setattr(record, name, value)
+    record.state = state
+    record.save(update_fields=["state", *changes])
+    return _entry(
+        record,
+        step=step,
+        direction=direction,
+        actor=actor,
+        occurred_at=occurred_at,
+        contents=contents,
+        records=records,
+        pieces=pieces,
+        media_id=record.media_id,
+        contractor_handler=contractor_handler,
+        note=note,
+    )
+
+
+def _return(
+    record: Tracked,
+    *,
+    actor: User,
+    occurred_at: datetime,
+    media_id: str,
+    contractor_handler: ContractHandler,
+    pieces: int,
+    contents: str,
+    records: int,
+    extra_pieces: int = 0,
+    note: str = "",
+) -> None:
+    """媒体の返却 (委託先→区): the same medium comes back."""
+    _check_moment(occurred_at, record.handed_over_at, "返却日時")
+    if media_id.strip() != record.media_id:
+        raise ExportError(f"媒体番号が受渡し時({record.media_id})と一致しません。")
+    if pieces < 1:
+        raise ExportError("点数は1以上です。")
+    _handler_of(record.contract_id, contractor_handler, _local_date(occurred_at))
+    _step(
+        record,
+        actor=actor,
+        state="returned",
+        changes={"returned_at": occurred_at},
+        step=Step.RETURNED,
+        direction=Direction.IN,
+        occurred_at=occurred_at,
+        contents=contents,
+        records=records,
+        pieces=pieces + extra_pieces,
+        contractor_handler=contractor_handler,
+        note=note,
+    )
+
+
+def _erasure(
+    record: Tracked,
+    *,
+    actor: User,
+    certificate_no: str,
+    issued_on: date,
+    issuer: str,
+    occurred_at: datetime,
+    contractor_handler: ContractHandler,
+    note: str = "",
+) -> ErasureCertificate:
+    """消去証明書の受領 (特記事項12): after the return, or after the handover when nothing comes back."""
+    since = record.returned_at or record.handed_over_at
+    _check_moment(occurred_at, since, "受領日時")
+    received_on = _local_date(occurred_at)
+    if not certificate_no.strip() or not issuer.strip():
+        raise ExportError("証明書番号と発行者を入力してください。")
+    if issued_on > received_on:
+        raise ExportError("発行日が受領日より後です。")
+    if since is not None and issued_on < _local_date(since):
+        raise ExportError(f"発行日が{'媒体の返却日' if record.returned_at else '受渡日'}より前です。")
+    if ErasureCertificate.objects.filter(
+        contract_id=record.contract_id, certificate_no=certificate_no.strip()
+    ).exists():
+        raise ExportError(f"証明書番号 {certificate_no} は登録済みです。")
+    _handler_of(record.contract_id, contractor_handler, received_on)
+    certificate = ErasureCertificate.objects.create(
+        contract_id=record.contract_id,
+        package=record if isinstance(record, ExportPackage) else None,
+        handover=record if isinstance(record, Handover) else None,
+        certificate_no=certificate_no.strip(),
+        issued_on=issued_on,
+        issuer=issuer.strip(),
+        received_on=received_on,
+        received_by=actor,
+    )
+    _step(
+        record,
+        actor=actor,
+        state="erased",
+        changes={"erased_at": occurred_at},
+        step=Step.ERASED,
+        direction=Direction.IN,
+        occurred_at=occurred_at,
+        contents=f"消去証明書 {certificate.certificate_no}({issuer.strip()}、{issued_on.isoformat()}発行)",
+        pieces=1,
+        contractor_handler=contractor_handler,
+        note=note,
+    )
+    return certificate
+
+
+# ---- the steps of an export package ------------------------------------------------------------
 
 
 @transaction.atomic(durable=True)
@@ -502,31 +663,27 @@ def export_hand_over(
     note: str = "",
 ) -> ExportPackage:
     """媒体の受渡し (区→委託先): sets the return deadline (受渡日 + 契約の返却日数, at most the end)."""
-    package = _lock_for_step(actor, package, [State.APPROVED])
-    on = _local_date(occurred_at)
-    _check_moment(occurred_at, package.approved_at, "受渡日時")
-    if not package.contract.is_active(on):
-        raise ExportError(f"契約 {package.contract.contract_no} は受渡日に有効ではありません。")
+    package = _lock(ExportPackage, actor, package.pk, [State.APPROVED])
+    on = _check_handover(
+        package.contract, occurred_at=occurred_at, after=package.approved_at, pieces=pieces, handler=contractor_handler
+    )
     if not media_id.strip():
         raise ExportError("媒体番号を入力してください。")
-    if pieces < 1:
-        raise ExportError("点数は1以上です。")
-    _handler_of(package, contractor_handler, on)
-    package.state = State.HANDED_OVER
-    package.media_id = media_id.strip()
-    package.handed_over_at = occurred_at
-    package.return_due_on = min(on + timedelta(days=package.contract.return_days), package.contract.ends_on)
-    package.save(update_fields=["state", "media_id", "handed_over_at", "return_due_on"])
-    _entry(
+    _step(
         package,
+        actor=actor,
+        state=State.HANDED_OVER,
+        changes={
+            "media_id": media_id.strip(),
+            "handed_over_at": occurred_at,
+            "return_due_on": _return_due(package.contract, on),
+        },
         step=Step.HANDED_OVER,
         direction=Direction.OUT,
-        actor=actor,
         occurred_at=occurred_at,
         contents=_contents(_kind_label(package), package),
         records=package.record_count,
         pieces=pieces,
-        media_id=package.media_id,
         contractor_handler=contractor_handler,
         note=note,
     )
@@ -543,13 +700,13 @@ def export_notice_hand_over(
     note: str = "",
 ) -> ExportPackage:
     """パスワード通知書の受渡し: on another occasion than the medium (not the same minute)."""
-    package = _lock_for_step(actor, package, [State.APPROVED, State.HANDED_OVER])
+    package = _lock(ExportPackage, actor, package.pk, [State.APPROVED, State.HANDED_OVER])
     if package.notice_handed_over_at is not None:
         raise ExportError("パスワード通知書は受渡し済みです。")
     _check_moment(occurred_at, package.approved_at, "受渡日時")
     if package.handed_over_at is not None and abs(occurred_at - package.handed_over_at) < timedelta(minutes=1):
         raise ExportError("パスワード通知書は媒体とは別の機会に受け渡してください。")
-    _handler_of(package, contractor_handler, _local_date(occurred_at))
+    _handler_of(package.contract_id, contractor_handler, _local_date(occurred_at))
     package.notice_handed_over_at = occurred_at
     package.save(update_fields=["notice_handed_over_at"])
     _entry(
@@ -579,30 +736,19 @@ def export_return(
     note: str = "",
 ) -> ExportPackage:
     """媒体の返却 (委託先→区): the same medium comes back; the notice with it if it was handed over."""
-    package = _lock_for_step(actor, package, [State.HANDED_OVER])
-    _check_moment(occurred_at, package.handed_over_at, "返却日時")
-    if media_id.strip() != package.media_id:
-        raise ExportError(f"媒体番号が受渡し時({package.media_id})と一致しません。")
-    if pieces < 1:
-        raise ExportError("点数は1以上です。")
+    package = _lock(ExportPackage, actor, package.pk, [State.HANDED_OVER])
     if package.notice_handed_over_at is not None and not notice_returned:
         raise ExportError("パスワード通知書も返却させてください。")
-    _handler_of(package, contractor_handler, _local_date(occurred_at))
-    package.state = State.RETURNED
-    package.returned_at = occurred_at
-    package.save(update_fields=["state", "returned_at"])
-    contents = _contents(_kind_label(package), package) + ("・パスワード通知書" if notice_returned else "")
-    _entry(
+    _return(
         package,
-        step=Step.RETURNED,
-        direction=Direction.IN,
         actor=actor,
         occurred_at=occurred_at,
-        contents=contents,
-        records=package.record_count,
-        pieces=pieces + (1 if notice_returned else 0),
-        media_id=package.media_id,
+        media_id=media_id,
         contractor_handler=contractor_handler,
+        pieces=pieces,
+        contents=_contents(_kind_label(package), package) + ("・パスワード通知書" if notice_returned else ""),
+        records=package.record_count,
+        extra_pieces=1 if notice_returned else 0,
         note=note,
     )
     return package
@@ -621,43 +767,166 @@ def export_erasure_record(
     note: str = "",
 ) -> ErasureCertificate:
     """消去証明書の受領 (特記事項12): the contractor erased its copies; the package is closed."""
-    package = _lock_for_step(actor, package, [State.RETURNED])
-    _check_moment(occurred_at, package.returned_at, "受領日時")
-    received_on = _local_date(occurred_at)
-    if not certificate_no.strip() or not issuer.strip():
-        raise ExportError("証明書番号と発行者を入力してください。")
-    if issued_on > received_on:
-        raise ExportError("発行日が受領日より後です。")
-    if package.returned_at is not None and issued_on < _local_date(package.returned_at):
-        raise ExportError("発行日が媒体の返却日より前です。")
-    if ErasureCertificate.objects.filter(
-        contract_id=package.contract_id, certificate_no=certificate_no.strip()
-    ).exists():
-        raise ExportError(f"証明書番号 {certificate_no} は登録済みです。")
-    _handler_of(package, contractor_handler, received_on)
-    certificate = ErasureCertificate.objects.create(
-        contract_id=package.contract_id,
-        package=package,
-        certificate_no=certificate_no.strip(),
-        issued_on=issued_on,
-        issuer=issuer.strip(),
-        received_on=received_on,
-        received_by=actor,
-    )
-    package.state = State.ERASED
-    package.erased_at = occurred_at
-    package.save(update_fields=["state", "erased_at"])
-    _entry(
+    package = _lock(ExportPackage, actor, package.pk, [State.RETURNED])
+    return _erasure(
         package,
-        step=Step.ERASED,
-        direction=Direction.IN,
         actor=actor,
+        certificate_no=certificate_no,
+        issued_on=issued_on,
+        issuer=issuer,
         occurred_at=occurred_at,
-        contents=f"消去証明書 {certificate.certificate_no}({issuer.strip()}、{issued_on.isoformat()}発行)",
-        pieces=1,
         contractor_handler=contractor_handler,
         note=note,
     )
+
+
+# ---- handovers that are not export packages (paper documents, delivered printed matter) -------
+
+
+def _handover_contents(handover: Handover) -> str:
+    return f"{handover.contents}(受渡番号 {handover.pk})"
+
+
+@transaction.atomic(durable=True)
+def handover_record(
+    *,
+    actor: User,
+    contract: Contract,
+    direction: str,
+    media: str,
+    contents: str,
+    occurred_at: datetime,
+    contractor_handler: ContractHandler,
+    media_id: str = "",
+    records: int = 0,
+    pieces: int = 1,
+    return_required: bool = False,
+    certificate_required: bool = False,
+    note: str = "",
+    client_address: str | None = None,
+) -> Handover:
+    """受渡し not tied to an export package: paper documents handed to the contractor (区→委託先,
+    tracked by the flags: a return by the deadline, an erasure certificate) or printed matter it
+    delivers (委託先→区, 納品; no tracking here). One ledger row and one access-log entry (export
+    for what goes out, change for what comes in)."""
+    _require(permissions.can_record_handovers(actor), "管理簿を記録する権限がありません。")
+    contract = Contract.objects.get(pk=contract.pk)  # as recorded now
+    if direction not in (Direction.OUT, Direction.IN):
+        raise ExportError(f"方向が正しくありません: {direction}")
+    if media not in contract.media:
+        label = Media(media).label if media in Media.values else media
+        raise ExportError(f"契約 {contract.contract_no} で認められていない媒体です: {label}")
+    if not contents.strip():
+        raise ExportError("情報の内容を入力してください。")
+    outgoing = direction == Direction.OUT
+    if not outgoing and (return_required or certificate_required):
+        raise ExportError("委託先からの納品物には返却・消去証明書の管理はありません。")
+    if return_required and not media_id.strip():
+        raise ExportError("返却を要する場合は媒体番号(管理番号)を入力してください。")
+    on = _check_handover(contract, occurred_at=occurred_at, after=None, pieces=pieces, handler=contractor_handler)
+    if not outgoing:
+        state = Handover.State.RECEIVED
+    elif return_required or certificate_required:
+        state = Handover.State.HANDED_OVER
+    else:
+        state = Handover.State.CLOSED
+    handover = Handover.objects.create(
+        contract=contract,
+        direction=direction,
+        media=media,
+        media_id=media_id.strip(),
+        contents=contents.strip(),
+        records=records,
+        pieces=pieces,
+        return_required=return_required,
+        certificate_required=certificate_required,
+        state=state,
+        handed_over_at=occurred_at,
+        return_due_on=_return_due(contract, on) if return_required else None,
+        created_by=actor,
+    )
+    _entry(
+        handover,
+        step=Step.HANDED_OVER if outgoing else Step.RECEIVED,
+        direction=Direction.OUT if outgoing else Direction.IN,
+        actor=actor,
+        occurred_at=occurred_at,
+        contents=_handover_contents(handover),
+        records=records,
+        pieces=pieces,
+        media_id=handover.media_id,
+        contractor_handler=contractor_handler,
+        note=note,
+    )
+    # What goes out on paper is an export of personal data; what comes in, a change of custody.
+    action = Action.EXPORT if outgoing else Action.CHANGE
+    log_handover(actor=actor, handover_id=handover.pk, action=action, client_address=client_address)
+    return handover
+
+
+@transaction.atomic(durable=True)
+def handover_return(
+    *,
+    actor: User,
+    handover: Handover,
+    occurred_at: datetime,
+    media_id: str,
+    contractor_handler: ContractHandler,
+    pieces: int,
+    note: str = "",
+    client_address: str | None = None,
+) -> Handover:
+    """返却 of paper documents: the same medium, every piece that went out."""
+    handover = _lock(Handover, actor, handover.pk, [Handover.State.HANDED_OVER])
+    if not handover.return_required:
+        raise ExportError("この受渡しは返却を要しません。")
+    if pieces != handover.pieces:
+        raise ExportError(f"返却の点数が受渡し時({handover.pieces}点)と一致しません。")
+    _return(
+        handover,
+        actor=actor,
+        occurred_at=occurred_at,
+        media_id=media_id,
+        contractor_handler=contractor_handler,
+        pieces=pieces,
+        contents=_handover_contents(handover),
+        records=handover.records,
+        note=note,
+    )
+    log_handover(actor=actor, handover_id=handover.pk, action=Action.CHANGE, client_address=client_address)
+    return handover
+
+
+@transaction.atomic(durable=True)
+def handover_erasure_record(
+    *,
+    actor: User,
+    handover: Handover,
+    certificate_no: str,
+    issued_on: date,
+    issuer: str,
+    occurred_at: datetime,
+    contractor_handler: ContractHandler,
+    note: str = "",
+    client_address: str | None = None,
+) -> ErasureCertificate:
+    """消去(廃棄)証明書: after the return, or after the handover when nothing comes back."""
+    current = Handover.objects.only("return_required").get(pk=handover.pk)
+    expected = Handover.State.RETURNED if current.return_required else Handover.State.HANDED_OVER
+    handover = _lock(Handover, actor, handover.pk, [expected])
+    if not handover.certificate_required:
+        raise ExportError("この受渡しは消去証明書を要しません。")
+    certificate = _erasure(
+        handover,
+        actor=actor,
+        certificate_no=certificate_no,
+        issued_on=issued_on,
+        issuer=issuer,
+        occurred_at=occurred_at,
+        contractor_handler=contractor_handler,
+        note=note,
+    )
+    log_handover(actor=actor, handover_id=handover.pk, action=Action.CHANGE, client_address=client_address)
     return certificate
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from functools import wraps
-from typing import Any
+from functools import partial, wraps
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -35,13 +35,15 @@ from choshu.governance.forms import (
     ExportPrepareForm,
     HandlerForm,
     HandOverForm,
+    HandoverForm,
+    HandoverReturnForm,
     IncidentCloseForm,
     IncidentForm,
     LedgerFilterForm,
     NoticeForm,
     ReturnForm,
 )
-from choshu.governance.models import Contract, ExportPackage, Incident, Media, RetentionRun
+from choshu.governance.models import Contract, ExportPackage, Handover, Incident, Media, RetentionRun
 from choshu.governance.pdf import handover_ledger_pdf, password_notice_pdf
 from choshu.governance.retention import RETENTION_RULES
 from choshu.governance.selectors import handover_ledger, overdue_report
@@ -50,6 +52,7 @@ from choshu.web.permissions import staff_user
 
 View = Callable[..., HttpResponse]
 State = ExportPackage.State
+R = TypeVar("R")
 
 
 def allowed(predicate: Callable[[User], bool]) -> Callable[[View], View]:
@@ -72,6 +75,61 @@ def _errors(request: HttpRequest, form: Any) -> None:
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
             messages.error(request, f"{label}: {error}" if label else str(error))
+
+
+def _post(
+    request: HttpRequest, form: Any, call: Callable[..., object], done: str | Callable[[Any], str], then: HttpResponse
+) -> HttpResponse:
+    """The POST of a small form on a page: the service with the form's data (and the actor), a
+    message either way, then back to the page (`then`)."""
+    if not form.is_valid():
+        _errors(request, form)
+        return then
+    try:
+        result = call(actor=staff_user(request), **form.cleaned_data)
+    except ExportError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done(result) if callable(done) else done)
+    return then
+
+
+# What a POST-only step acts on, from the URL: (the service's keyword arguments, the form's
+# keyword arguments, where to go back to).
+Target = tuple[dict[str, Any], dict[str, Any], HttpResponse]
+
+
+def _post_view(
+    predicate: Callable[[User], bool],
+    target: Callable[[HttpRequest, int], Target],
+    form_class: type,
+    call: Callable[..., object],
+    done: str,
+) -> View:
+    """A POST-only screen: `predicate` (else 403), the record of the URL, the form, the service
+    (`_post`), back to the record's page. Every small form of 委託・外部結合 is one of these."""
+
+    @require_POST
+    @allowed(predicate)
+    def view(request: HttpRequest, **kwargs: int) -> HttpResponse:
+        (pk,) = kwargs.values()
+        arguments, form_arguments, back = target(request, pk)
+        form = form_class(request.POST, **form_arguments)
+        return _post(request, form, partial(call, **arguments), done, back)
+
+    view.__name__ = view.__qualname__ = getattr(call, "__name__", "step")
+    return view
+
+
+def _created(request: HttpRequest, form: Any, create: Callable[[User, dict[str, Any]], R]) -> R | None:
+    """A page's own form on POST: the service's result, or None with the refusal on the form."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return create(staff_user(request), dict(form.cleaned_data))
+    except ExportError as error:
+        form.add_error(None, str(error))
+        return None
 
 
 # ---- contracts --------------------------------------------------------------------------------
@@ -107,33 +165,28 @@ def contract_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @allowed(permissions.can_manage_contracts)
 def contractor_new(request: HttpRequest) -> HttpResponse:
-    form = ContractorForm(request.POST)
-    if form.is_valid():
-        try:
-            contractor = services.contractor_create(actor=staff_user(request), **form.cleaned_data)
-        except ExportError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"委託先「{contractor.name}」を登録しました。")
-    else:
-        _errors(request, form)
-    return redirect("governance_contracts")
+    return _post(
+        request,
+        ContractorForm(request.POST),
+        services.contractor_create,
+        lambda contractor: f"委託先「{contractor.name}」を登録しました。",
+        redirect("governance_contracts"),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @allowed(permissions.can_manage_contracts)
 def contract_new(request: HttpRequest) -> HttpResponse:
     form = ContractForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def create(user: User, data: dict[str, Any]) -> Contract:
         data["media"] = data.pop("media_kinds")
-        try:
-            contract = services.contract_create(actor=staff_user(request), **data)
-        except ExportError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"契約 {contract.contract_no} を登録しました。")
-            return redirect("governance_contract", contract_id=contract.pk)
+        return services.contract_create(actor=user, **data)
+
+    contract = _created(request, form, create)
+    if contract is not None:
+        messages.success(request, f"契約 {contract.contract_no} を登録しました。")
+        return redirect("governance_contract", contract_id=contract.pk)
     return render(request, "governance/contract_form.html", {"form": form})
 
 
@@ -158,9 +211,11 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
             "audits": contract.audits.all(),
             "incidents": contract.incidents.all(),
             "packages": contract.packages.select_related("prepared_by", "approved_by")[:50],
-            "certificates": contract.certificates.select_related("package", "retention_run"),
+            "certificates": contract.certificates.select_related("package", "handover", "retention_run"),
             "subcontracts": contract.subcontracts.select_related("contractor"),
+            "handovers": contract.document_handovers.select_related("contract")[:50],
             "can_manage": permissions.can_manage_contracts(user),
+            "can_record": permissions.can_record_handovers(user),
             "handler_form": HandlerForm(),
             "audit_form": AuditForm(),
             "incident_form": IncidentForm(),
@@ -169,56 +224,32 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
     )
 
 
-def _contract_post(
-    request: HttpRequest, contract_id: int, form_class: type, call: Callable[..., object], done: str
-) -> HttpResponse:
+def _at_contract(request: HttpRequest, contract_id: int) -> Target:
     contract = get_object_or_404(Contract, pk=contract_id)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            call(actor=staff_user(request), contract=contract, **form.cleaned_data)
-        except ExportError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, done)
-    else:
-        _errors(request, form)
-    return redirect("governance_contract", contract_id=contract.pk)
+    return {"contract": contract}, {}, redirect("governance_contract", contract_id=contract.pk)
 
 
-@require_POST
-@allowed(permissions.can_manage_contracts)
-def contract_handler(request: HttpRequest, contract_id: int) -> HttpResponse:
-    return _contract_post(request, contract_id, HandlerForm, services.contract_handler_add, "取扱者を登録しました。")
-
-
-@require_POST
-@allowed(permissions.can_manage_contracts)
-def contract_audit(request: HttpRequest, contract_id: int) -> HttpResponse:
-    return _contract_post(request, contract_id, AuditForm, services.onsite_audit_record, "立入調査を記録しました。")
-
-
-@require_POST
-@allowed(permissions.can_manage_contracts)
-def contract_incident(request: HttpRequest, contract_id: int) -> HttpResponse:
-    return _contract_post(request, contract_id, IncidentForm, services.incident_record, "事故を記録しました。")
-
-
-@require_POST
-@allowed(permissions.can_manage_contracts)
-def incident_close(request: HttpRequest, incident_id: int) -> HttpResponse:
+def _at_incident(request: HttpRequest, incident_id: int) -> Target:
     incident = get_object_or_404(Incident, pk=incident_id)
-    form = IncidentCloseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.incident_close(actor=staff_user(request), incident=incident, **form.cleaned_data)
-        except ExportError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, "事故の対応を完了しました。")
-    else:
-        _errors(request, form)
-    return redirect("governance_contract", contract_id=incident.contract_id)
+    return {"incident": incident}, {}, redirect("governance_contract", contract_id=incident.contract_id)
+
+
+contract_handler = _post_view(
+    permissions.can_manage_contracts, _at_contract, HandlerForm, services.contract_handler_add, "取扱者を登録しました。"
+)
+contract_audit = _post_view(
+    permissions.can_manage_contracts, _at_contract, AuditForm, services.onsite_audit_record, "立入調査を記録しました。"
+)
+contract_incident = _post_view(
+    permissions.can_manage_contracts, _at_contract, IncidentForm, services.incident_record, "事故を記録しました。"
+)
+incident_close = _post_view(
+    permissions.can_manage_contracts,
+    _at_incident,
+    IncidentCloseForm,
+    services.incident_close,
+    "事故の対応を完了しました。",
+)
 
 
 # ---- exports ----------------------------------------------------------------------------------
@@ -250,21 +281,21 @@ def export_list(request: HttpRequest) -> HttpResponse:
 def export_new(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     form = ExportPrepareForm(request.POST or None, today=today)
-    if request.method == "POST" and form.is_valid():
-        try:
-            package = services.export_prepare(
-                actor=staff_user(request),
-                kind_code=form.cleaned_data["kind"],
-                contract=form.cleaned_data["contract"],
-                keys=clean_keys(form.cleaned_data["keys"]),
-                purpose=form.cleaned_data["purpose"],
-                client_address=request_client_address(request),
-            )
-        except ExportError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"出力番号 {package.pk} を作成しました。別の係長の承認を受けてください。")
-            return redirect("governance_export", package_id=package.pk)
+    package = _created(
+        request,
+        form,
+        lambda user, data: services.export_prepare(
+            actor=user,
+            kind_code=data["kind"],
+            contract=data["contract"],
+            keys=clean_keys(data["keys"]),
+            purpose=data["purpose"],
+            client_address=request_client_address(request),
+        ),
+    )
+    if package is not None:
+        messages.success(request, f"出力番号 {package.pk} を作成しました。別の係長の承認を受けてください。")
+        return redirect("governance_export", package_id=package.pk)
     return render(request, "governance/export_form.html", {"form": form, "kinds": EXPORT_KINDS.values()})
 
 
@@ -359,56 +390,113 @@ def _package_in_scope(request: HttpRequest, package_id: int) -> ExportPackage:
     return package
 
 
-def _step(
-    request: HttpRequest, package_id: int, form_class: type, call: Callable[..., object], done: str
-) -> HttpResponse:
+def _at_package(request: HttpRequest, package_id: int) -> Target:
     package = _package_in_scope(request, package_id)
-    if form_class is CancelForm:
-        form = form_class(request.POST)
-    else:
-        form = form_class(request.POST, contract=package.contract)
-    if form.is_valid():
-        try:
-            call(actor=staff_user(request), package=package, **form.cleaned_data)
-        except ExportError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, done)
-    else:
-        _errors(request, form)
-    return redirect("governance_export", package_id=package.pk)
+    return {"package": package}, {"contract": package.contract}, redirect("governance_export", package_id=package.pk)
 
 
-@require_POST
-@allowed(permissions.can_prepare_exports)
-def export_handover(request: HttpRequest, package_id: int) -> HttpResponse:
-    return _step(request, package_id, HandOverForm, services.export_hand_over, "媒体の受渡しを記録しました。")
+export_handover = _post_view(
+    permissions.can_prepare_exports,
+    _at_package,
+    HandOverForm,
+    services.export_hand_over,
+    "媒体の受渡しを記録しました。",
+)
+export_notice = _post_view(
+    permissions.can_prepare_exports,
+    _at_package,
+    NoticeForm,
+    services.export_notice_hand_over,
+    "パスワード通知書の受渡しを記録しました。",
+)
+export_return = _post_view(
+    permissions.can_prepare_exports, _at_package, ReturnForm, services.export_return, "媒体の返却を記録しました。"
+)
+export_erasure = _post_view(
+    permissions.can_prepare_exports,
+    _at_package,
+    ErasureForm,
+    services.export_erasure_record,
+    "消去証明書を受領しました。",
+)
+export_cancel = _post_view(
+    permissions.can_prepare_exports, _at_package, CancelForm, services.export_cancel, "取り消しました。"
+)
 
 
-@require_POST
-@allowed(permissions.can_prepare_exports)
-def export_notice(request: HttpRequest, package_id: int) -> HttpResponse:
-    return _step(
-        request, package_id, NoticeForm, services.export_notice_hand_over, "パスワード通知書の受渡しを記録しました。"
+# ---- handovers that are not export packages (paper documents, printed matter) ------------------
+
+
+@require_GET
+@allowed(permissions.can_view)
+def handover_list(request: HttpRequest) -> HttpResponse:
+    """紙・印刷物の受渡し: every handover that is not an export package, and what is overdue."""
+    handovers = Handover.objects.select_related("contract", "contract__contractor")[:200]
+    context = {
+        "handovers": handovers,
+        "report": overdue_report(as_of=timezone.localdate()),
+        "can_record": permissions.can_record_handovers(staff_user(request)),
+    }
+    return render(request, "governance/handovers.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@allowed(permissions.can_record_handovers)
+def handover_new(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """受渡しを記録: paper documents to the contractor, or printed matter it delivers."""
+    contract = get_object_or_404(Contract.objects.select_related("contractor"), pk=contract_id)
+    form = HandoverForm(request.POST or None, contract=contract)
+    address = request_client_address(request)
+
+    def record(user: User, data: dict[str, Any]) -> Handover:
+        data["media"] = data.pop("media_kind")
+        return services.handover_record(actor=user, contract=contract, client_address=address, **data)
+
+    handover = _created(request, form, record)
+    if handover is not None:
+        messages.success(request, f"受渡番号 {handover.pk} を記録しました。")
+        return redirect("governance_handover", handover_id=handover.pk)
+    return render(request, "governance/handover_form.html", {"form": form, "contract": contract})
+
+
+@require_GET
+@allowed(permissions.can_view)
+def handover_detail(request: HttpRequest, handover_id: int) -> HttpResponse:
+    handover = get_object_or_404(
+        Handover.objects.select_related("contract", "contract__contractor", "created_by"), pk=handover_id
     )
+    can_record = permissions.can_record_handovers(staff_user(request))
+    awaiting = Handover.State.RETURNED if handover.return_required else Handover.State.HANDED_OVER
+    contract = handover.contract
+    context: dict[str, object] = {
+        "handover": handover,
+        "entries": handover.entries.select_related("our_handler", "contractor_handler"),
+        "certificate": getattr(handover, "certificate", None),
+    }
+    if can_record and handover.return_required and handover.state == Handover.State.HANDED_OVER:
+        initial = {"media_id": handover.media_id, "pieces": handover.pieces}
+        context["return_form"] = HandoverReturnForm(contract=contract, initial=initial)
+    if can_record and handover.certificate_required and handover.state == awaiting:
+        context["erasure_form"] = ErasureForm(contract=contract)
+    return render(request, "governance/handover_detail.html", context)
 
 
-@require_POST
-@allowed(permissions.can_prepare_exports)
-def export_return(request: HttpRequest, package_id: int) -> HttpResponse:
-    return _step(request, package_id, ReturnForm, services.export_return, "媒体の返却を記録しました。")
+def _at_handover(request: HttpRequest, handover_id: int) -> Target:
+    handover = get_object_or_404(Handover.objects.select_related("contract"), pk=handover_id)
+    arguments = {"handover": handover, "client_address": request_client_address(request)}
+    return arguments, {"contract": handover.contract}, redirect("governance_handover", handover_id=handover.pk)
 
 
-@require_POST
-@allowed(permissions.can_prepare_exports)
-def export_erasure(request: HttpRequest, package_id: int) -> HttpResponse:
-    return _step(request, package_id, ErasureForm, services.export_erasure_record, "消去証明書を受領しました。")
-
-
-@require_POST
-@allowed(permissions.can_prepare_exports)
-def export_cancel(request: HttpRequest, package_id: int) -> HttpResponse:
-    return _step(request, package_id, CancelForm, services.export_cancel, "取り消しました。")
+handover_return = _post_view(
+    permissions.can_record_handovers, _at_handover, HandoverReturnForm, services.handover_return, "返却を記録しました。"
+)
+handover_erasure = _post_view(
+    permissions.can_record_handovers,
+    _at_handover,
+    ErasureForm,
+    services.handover_erasure_record,
+    "消去証明書を受領しました。",
+)
 
 
 # ---- handover ledger, retention ---------------------------------------------------------------

@@ -23,21 +23,30 @@ order). Under a linguistic PostgreSQL collation the upper bound would not be rel
 database is created with C.UTF-8. Results are ordered by ``kana_key`` and limited, so a short
 kana prefix walks the kana_key index and stops after ``limit`` rows (see
 `person_search_queryset` for the order without a kana term).
+
+Revenue scope (担当税目): given `revenues`, the search finds only persons with at least one levy
+(調定) in them, the obligors of those revenues; a user holding every revenue is not restricted
+(and finds persons with no levy yet). The same rule opens a person's ledger (`person_in_scope`).
+For NHI the obligor is the head of household (世帯主); household members without a levy of
+their own are not found by an NHI-only user (docs/security.md).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
+from choshu.ledger.models import Levy
 from choshu.people.kana import kana_key
 from choshu.people.models import Person
+from choshu.rules.revenue import REVENUES
 
 # Upper bound for a prefix range: the highest code point sorts after every continuation.
 _TOP = "\U0010ffff"
@@ -160,14 +169,35 @@ def search_conditions(query: str) -> list[Q]:
     return _parse(query).conditions
 
 
-def person_search_queryset(*, query: str, limit: int = 50) -> QuerySet[Person] | None:
+def _restricted(revenues: Collection[str] | None) -> list[str] | None:
+    """The revenues to restrict to, or None when `revenues` is None or holds every revenue."""
+    if revenues is None or set(REVENUES) <= set(revenues):
+        return None
+    return sorted(set(revenues) & set(REVENUES))
+
+
+def scope_condition(revenues: Collection[str] | None) -> Q | None:
+    """Persons with a levy in `revenues` (an EXISTS on the levy index), or None: no restriction."""
+    restricted = _restricted(revenues)
+    if restricted is None:
+        return None
+    return Q(Exists(Levy.objects.filter(person=OuterRef("pk"), revenue__in=restricted)))
+
+
+def person_in_scope(*, person: Person, revenues: Collection[str] | None) -> bool:
+    """Whether a user working on `revenues` may see `person` at all (see the module's docstring)."""
+    restricted = _restricted(revenues)
+    return restricted is None or Levy.objects.filter(person=person, revenue__in=restricted).exists()
+
+
+def person_search_queryset(*, query: str, revenues: Collection[str] | None, limit: int = 50) -> QuerySet[Person] | None:
     """The search as one query (None when the query says nothing).
 
     With a kana term, the kana_key index serves both the range and the order. Without one, the
     order is by an expression of kana_key that no index matches, so that the planner uses the
     index of the condition and sorts what it found: walking the kana_key index instead (which
     PostgreSQL chooses for a common surname such as 佐藤) reads a large part of the table, because
-    names and kana are correlated.
+    names and kana are correlated. `revenues` restricts to their obligors (None: no restriction).
     """
     terms = _parse(query)
     if not terms.conditions:
@@ -175,11 +205,14 @@ def person_search_queryset(*, query: str, limit: int = 50) -> QuerySet[Person] |
     qs = Person.objects.all()
     for condition in terms.conditions:
         qs = qs.filter(condition)
+    scope = scope_condition(revenues)
+    if scope is not None:
+        qs = qs.filter(scope)
     order = F("kana_key") if terms.has_kana else Coalesce("kana_key", Value(""))
     return qs.order_by(order.asc(), "id")[:limit]
 
 
-def person_search(*, query: str, limit: int = 50) -> list[Person]:
-    """Persons matching every term of ``query``, ordered by kana; [] for an empty query."""
-    qs = person_search_queryset(query=query, limit=limit)
+def person_search(*, query: str, revenues: Collection[str] | None, limit: int = 50) -> list[Person]:
+    """Persons matching every term of ``query`` (within `revenues`), ordered by kana; [] for an empty query."""
+    qs = person_search_queryset(query=query, limit=limit, revenues=revenues)
     return [] if qs is None else list(qs)

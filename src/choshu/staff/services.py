@@ -1,6 +1,7 @@
 """Writes on staff accounts: unlocking after a lockout (ロック解除) and TOTP enrolment (二要素認証).
 
 The lockout itself is django-axes' (settings AXES_*); a supervisor or an administrator lifts it.
+An unlock and a TOTP reset each write one access-log entry in their transaction.
 """
 
 from base64 import b32encode, b64encode
@@ -13,32 +14,57 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from choshu.staff.models import Role, User
+from choshu.audit.models import AccessChannel, Action
+from choshu.audit.services import access_log_write, ref
+from choshu.staff.models import User
 from choshu.staff.selectors import totp_device_confirmed
 
-# Roles that may unlock an account or reset someone's TOTP device.
-ACCOUNT_MANAGER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 TOTP_DEVICE_NAME = "choshu"
 
 
 def _check_manager(actor: User | None) -> None:
     """`actor` None = the server's operator at the console (the command line without --user)."""
-    if actor is not None and actor.role not in ACCOUNT_MANAGER_ROLES:
+    if actor is not None and not actor.can_manage_accounts():
         raise PermissionDenied("ロック解除・二要素認証の再設定は係長またはシステム管理者のみが行えます。")
 
 
+def _log(*, actor: User | None, action: str, username: str, channel: str, client_address: str | None) -> None:
+    pk = User.objects.filter(username=username).values_list("pk", flat=True).first()
+    access_log_write(
+        actor=actor,
+        action=action,
+        subjects=[ref("user", pk)] if pk is not None else [],
+        query=username,
+        channel=channel,
+        client_address=client_address,
+    )
+
+
 @transaction.atomic
-def user_unlock(*, actor: User | None, username: str) -> int:
+def user_unlock(
+    *, actor: User | None, username: str, channel: str = AccessChannel.CLI, client_address: str | None = None
+) -> int:
     """Clear the failed logins recorded for `username`; returns how many failure records were removed."""
     _check_manager(actor)
-    return int(axes_reset(username=username))
+    removed = int(axes_reset(username=username))
+    _log(actor=actor, action=Action.UNLOCK, username=username, channel=channel, client_address=client_address)
+    return removed
 
 
 @transaction.atomic
-def totp_devices_reset(*, actor: User | None, user: User) -> int:
+def totp_devices_reset(
+    *, actor: User | None, user: User, channel: str = AccessChannel.CLI, client_address: str | None = None
+) -> int:
     """Remove `user`'s TOTP devices (a lost phone): the next login enrols a new one."""
     _check_manager(actor)
     deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+    _log(
+        actor=actor,
+        action=Action.TOTP_RESET,
+        username=user.get_username(),
+        channel=channel,
+        client_address=client_address,
+    )
     return deleted
 
 

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +28,7 @@ from choshu.ledger.receipt import Receipt, receipt_of, receipt_pdf
 from choshu.ledger.selectors import InstallmentLine, PersonLedger, person_ledger
 from choshu.ledger.services import LedgerError, counter_payment_post, payment_reverse
 from choshu.people.models import Person
-from choshu.people.selectors import person_search
+from choshu.people.selectors import person_in_scope, person_search
 from choshu.staff.models import User
 from choshu.web.forms import CounterPaymentForm, ReversalForm
 from choshu.web.permissions import personal_data_required, staff_user
@@ -60,7 +60,8 @@ def _search(
     """
     query = request.GET.get("q", "").strip()
     started = time.perf_counter()
-    persons = person_search(query=query, limit=SEARCH_LIMIT + 1) if query else []
+    revenues = staff_user(request).scopes()
+    persons = person_search(query=query, revenues=revenues, limit=SEARCH_LIMIT + 1) if query else []
     elapsed_ms = (time.perf_counter() - started) * 1000
     context = {
         "query": query,
@@ -109,8 +110,12 @@ def counter(request: HttpRequest) -> HttpResponse:
 
 
 def _ledger_for(request: HttpRequest, atena_no: str) -> PersonLedger:
+    """The person's ledger within the user's revenues; 404 for a person outside them (as the search)."""
     person = get_object_or_404(Person, atena_no=atena_no)
-    return person_ledger(person=person, as_of=_today(), revenues=staff_user(request).scopes())
+    revenues = staff_user(request).scopes()
+    if not person_in_scope(person=person, revenues=revenues):
+        raise Http404("担当税目の範囲外の宛名です。")
+    return person_ledger(person=person, as_of=_today(), revenues=revenues)
 
 
 @require_GET

@@ -3,6 +3,7 @@
 {% load governance %}
 {{ entry.occurred_at|moment }}  → <time datetime="…" title="2025-11-25 13:05">R7.11.25 13:05</time>
 {% governance_alerts %}         → the dashboard box: media overdue, certificates missing, audits due
+                                   (for the roles that manage contracts; nothing for anyone else)
 """
 
 from datetime import datetime
@@ -44,6 +45,6 @@ def item_label(code: str) -> str:
 def governance_alerts(context: dict[str, Any]) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not permissions.can_view(user):
+    if user is None or not user.is_authenticated or not permissions.can_manage_contracts(user):
         return {"report": None}
     return {"report": overdue_report(as_of=timezone.localdate())}

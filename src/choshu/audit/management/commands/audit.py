@@ -15,14 +15,17 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from choshu.audit.models import AccessChannel, Action
 from choshu.audit.selectors import Thresholds, access_log_report
 from choshu.audit.services import VERIFY_CHUNK, access_log_verify, access_log_write
-from choshu.staff.models import User
+from choshu.staff.cli import command_actor
+from choshu.staff.models import Right, User
 
 
 class Command(BaseCommand):
     help = "Access log (アクセスログ): verify the hash chain, or report on a period."
+    # verify prints counts and hashes only; the report is the auditor's.
+    required_right = {"verify": Right.NONE, "report": Right.CAN_AUDIT}
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="subcommand", required=True)
+        sub = parser.add_subparsers(dest="action", required=True)
         verify = sub.add_parser("verify", help="check the sequence and the hash chain; exit 1 if broken")
         verify.add_argument("--json", action="store_true")
         verify.add_argument("--chunk", type=int, default=VERIFY_CHUNK, help="entries read per query")
@@ -36,10 +39,11 @@ class Command(BaseCommand):
             report.add_argument(f"--{name.replace('_', '-')}", dest=name, type=int, default=getattr(defaults, name))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["subcommand"] == "verify":
+        actor = command_actor(self, options)
+        if options["action"] == "verify":
             self._verify(options)
         else:
-            self._report(options)
+            self._report(options, actor)
 
     def _verify(self, options: dict[str, Any]) -> None:
         check = access_log_verify(chunk_size=options["chunk"])
@@ -52,14 +56,9 @@ class Command(BaseCommand):
         if not check.ok:
             sys.exit(1)
 
-    def _report(self, options: dict[str, Any]) -> None:
+    def _report(self, options: dict[str, Any], actor: User | None) -> None:
         if options["date_from"] > options["date_to"]:
             raise CommandError("--from is after --to")
-        actor = None
-        if options["user"]:
-            actor = User.objects.filter(username=options["user"]).first()
-            if actor is None:
-                raise CommandError(f"no user {options['user']!r}")
         thresholds = Thresholds(**{k: options[k] for k in Thresholds().__dict__})
         report = access_log_report(date_from=options["date_from"], date_to=options["date_to"], thresholds=thresholds)
         access_log_write(

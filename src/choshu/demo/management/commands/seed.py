@@ -8,10 +8,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from choshu.demo.services import CityNotEmpty, city_seed
+from choshu.staff.models import Right
 
 
 class Command(BaseCommand):
     help = "デモ自治体を生成する (ダミーデータ): persons, households, levies, installments, payments."
+    required_right = Right.NONE  # dummy persons only, into an empty database (docs/security.md)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--persons", type=int, required=True, help="number of persons (宛名) to create")

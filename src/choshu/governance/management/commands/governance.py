@@ -1,5 +1,6 @@
 """`choshu governance overdue [--json] [--as-of DATE]`: media not returned by their deadline,
-missing erasure certificates, and contracts with no on-site audit (立入調査) this fiscal year.
+missing erasure certificates (of export packages and of paper handovers), and contracts with no
+on-site audit (立入調査) this fiscal year.
 
 Exit status 1 when a medium or a certificate is overdue; the unaudited contracts are listed as
 flags and do not change the exit status.
@@ -15,10 +16,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from choshu.governance.selectors import overdue_report
+from choshu.staff.models import Right
 
 
 class Command(BaseCommand):
     help = "委託・外部結合: overdue media returns and erasure certificates; unaudited contracts."
+    required_right = {"overdue": Right.NONE}  # contracts, packages and media ids; never a person
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -42,13 +45,14 @@ class Command(BaseCommand):
         else:
             for m in report.media:
                 self.stdout.write(
-                    f"媒体未返却: 出力番号{m.package_id} {m.contract_no} {m.contractor} 媒体{m.media_id} "
+                    f"媒体未返却: {m.label} {m.contract_no} {m.contractor} 媒体{m.media_id} "
                     f"返却期限{m.return_due_on} ({m.days_overdue}日超過)"
                 )
             for c in report.certificates:
+                returned = f"返却{c.returned_on}" if c.returned_on else "返却なし"
                 self.stdout.write(
-                    f"消去証明書未提出: 出力番号{c.package_id} {c.contract_no} {c.contractor} "
-                    f"返却{c.returned_on} 提出期限{c.certificate_due_on} ({c.days_overdue}日超過)"
+                    f"消去証明書未提出: {c.label} {c.contract_no} {c.contractor} "
+                    f"{returned} 提出期限{c.certificate_due_on} ({c.days_overdue}日超過)"
                 )
             for u in report.unaudited:
                 last = u.last_audited_on.isoformat() if u.last_audited_on else "なし"

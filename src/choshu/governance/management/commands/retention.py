@@ -13,11 +13,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from choshu.governance.retention import RETENTION_RULES, retention_run
-from choshu.staff.models import User
+from choshu.staff.cli import command_actor
+from choshu.staff.models import Right
 
 
 class Command(BaseCommand):
     help = "保存期間: purge what is past its retention period, under a run record."
+    required_right = {"run": Right.CAN_RUN_RETENTION, "rules": Right.NONE}
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -31,6 +33,7 @@ class Command(BaseCommand):
         rules.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        actor = command_actor(self, options)
         if options["action"] == "rules":
             items = [
                 {"code": r.code, "label": r.label, "date_field": r.date_field, "days": r.days}
@@ -42,11 +45,6 @@ class Command(BaseCommand):
                 for item in items:
                     self.stdout.write(f"{item['code']}: {item['label']} ({item['date_field']} + {item['days']} days)")
             return
-        actor = None
-        if options["user"]:
-            actor = User.objects.filter(username=options["user"]).first()
-            if actor is None:
-                raise CommandError(f"no user {options['user']!r}")
         try:
             runs = retention_run(
                 actor=actor,

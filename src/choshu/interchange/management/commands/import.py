@@ -11,11 +11,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from choshu.formats.interchange import KINDS
 from choshu.interchange.services import interchange_import
-from choshu.staff.models import User
+from choshu.staff.cli import command_actor
+from choshu.staff.models import Right
 
 
 class Command(BaseCommand):
     help = "連携ファイル取込: import persons.csv, levies.csv or accounts.csv (all rows or none)."
+    required_right = Right.CAN_IMPORT
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=KINDS)
@@ -24,16 +26,12 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="", help="username recorded as the actor of the run")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        actor = command_actor(self, options)
         path: Path = options["file"]
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"{path}: {exc.strerror or exc}") from exc
-        actor = None
-        if options["user"]:
-            actor = User.objects.filter(username=options["user"]).first()
-            if actor is None:
-                raise CommandError(f"no user {options['user']!r}")
         result = interchange_import(actor=actor, kind=options["kind"], file_name=str(path), data=data)
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from choshu.rules.latefee import compute_late_fee
 from choshu.rules.money import format_yen
+from choshu.staff.models import Right
 
 
 def _paid(value: str) -> tuple[date, int]:
@@ -18,6 +19,7 @@ def _paid(value: str) -> tuple[date, int]:
 
 class Command(BaseCommand):
     help = "Compute the late fee (延滞金) of one installment."
+    required_right = Right.NONE  # arithmetic on the arguments; reads no row
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--principal", type=int, required=True, help="principal in yen (本税)")

@@ -10,9 +10,11 @@ from choshu.audit.models import AccessChannel, Action
 from choshu.audit.services import access_log_write, ref
 from choshu.ledger.selectors import person_ledger
 from choshu.people.models import Person
+from choshu.people.selectors import person_in_scope
 from choshu.rules.money import format_yen
 from choshu.rules.revenue import REVENUES
-from choshu.staff.models import User
+from choshu.staff.cli import command_actor
+from choshu.staff.models import Right
 
 FIELDS = (
     "levy_no",
@@ -32,25 +34,25 @@ FIELDS = (
 
 class Command(BaseCommand):
     help = "Print a person's ledger (個人収納状況): installments, balances and late fees."
+    required_right = Right.SEES_PERSONAL_DATA
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("atena_no")
         parser.add_argument("--as-of", type=date.fromisoformat, help="late fees as of this date (default today)")
         parser.add_argument("--json", action="store_true")
-        parser.add_argument("--user", default="", help="username recorded in the access log (default: the OS user)")
+        parser.add_argument(
+            "--user", default="", help="the user reading: role and revenue scope apply, logged (default: the OS user)"
+        )
         parser.add_argument("--purpose", default="", help="purpose recorded in the access log, e.g. case:12")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = None
-        if options["user"]:
-            actor = User.objects.filter(username=options["user"]).first()
-            if actor is None:
-                raise CommandError(f"no user {options['user']!r}")
+        actor = command_actor(self, options)
+        revenues = REVENUES.keys() if actor is None else actor.scopes()
         person = Person.objects.filter(atena_no=options["atena_no"]).first()
-        if person is None:
-            raise CommandError(f"no person with atena_no {options['atena_no']}")
+        if person is None or not person_in_scope(person=person, revenues=revenues):
+            raise CommandError(f"no person with atena_no {options['atena_no']} in the revenue scope")
         as_of = options["as_of"] or timezone.localdate()
-        ledger = person_ledger(person=person, as_of=as_of, revenues=REVENUES)
+        ledger = person_ledger(person=person, as_of=as_of, revenues=revenues)
         rows = [
             {f: (v.isoformat() if isinstance(v := getattr(line, f), date) else v) for f in FIELDS}
             for line in ledger.installments

@@ -6,10 +6,13 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from choshu.ledger.verify import CHECKS, ledger_violations
+from choshu.staff.models import Right
 
 
 class Command(BaseCommand):
     help = "Check every ledger invariant over the whole database; exit 1 if any is violated."
+    # A batch check: its output names rows by table and id with their sums, never a person.
+    required_right = Right.NONE
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true")

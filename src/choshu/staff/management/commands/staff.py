@@ -5,13 +5,19 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from choshu.staff.models import User
+from choshu.staff.cli import command_actor
+from choshu.staff.models import Right, User
 from choshu.staff.selectors import locked_out_attempts
 from choshu.staff.services import totp_devices_reset, user_unlock
 
 
 class Command(BaseCommand):
     help = "Staff accounts: list locked accounts, unlock one, reset a lost TOTP device."
+    required_right = {
+        "locked": Right.NONE,  # staff user names and addresses, no resident's data
+        "unlock": Right.CAN_MANAGE_ACCOUNTS,
+        "totp-reset": Right.CAN_MANAGE_ACCOUNTS,
+    }
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -25,16 +31,12 @@ class Command(BaseCommand):
             action.add_argument("--user", default="", help="supervisor or administrator recorded as the actor")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        actor = command_actor(self, options)
         if options["action"] == "locked":
             for attempt in locked_out_attempts():
                 when = attempt.attempt_time.strftime("%Y-%m-%d %H:%M")
                 self.stdout.write(f"{attempt.username}\t{attempt.failures_since_start}回\t{when}\t{attempt.ip_address}")
             return
-        actor = None
-        if options["user"]:
-            actor = User.objects.filter(username=options["user"]).first()
-            if actor is None:
-                raise CommandError(f"no user {options['user']!r}")
         username = options["username"]
         try:
             if options["action"] == "unlock":
