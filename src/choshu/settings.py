@@ -184,5 +184,7 @@ DEBIT_BRANCH_CODE = os.environ.get("CHOSHU_DEBIT_BRANCH_CODE", "001")  # 取引�
 DEBIT_ACCOUNT_TYPE = os.environ.get("CHOSHU_DEBIT_ACCOUNT_TYPE", "1")  # consignor's 預金種目
 DEBIT_ACCOUNT_NO = os.environ.get("CHOSHU_DEBIT_ACCOUNT_NO", "1234567")
 DEBIT_CRLF = os.environ.get("CHOSHU_DEBIT_CRLF", "1") == "1"  # end each 120-byte record with CRLF
+# The eL-QR payload: our own documented layout until the official one is available (docs/slips.md).
+ELQR_ENCODER = os.environ.get("CHOSHU_ELQR_ENCODER", "choshu.formats.elqr.ChoshuElQrV1")
 # A 速報 with no 確報 after this many days is listed for follow-up.
 PRELIMINARY_FOLLOW_UP_DAYS = int(os.environ.get("CHOSHU_PRELIMINARY_FOLLOW_UP_DAYS", "14"))

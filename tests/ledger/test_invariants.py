@@ -8,7 +8,11 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from choshu.formats import cvs_csv
+from choshu.formats.cvs_barcode import build_barcode, free_area
+from choshu.formats.payment_key import payment_key
 from choshu.ledger.models import Installment, Overpayment, Payment
+from choshu.ledger.postings import Posting, payments_post
 from choshu.ledger.services import (
     LedgerError,
     counter_payment_post,
@@ -19,6 +23,7 @@ from choshu.ledger.services import (
     suspense_resolve,
 )
 from choshu.ledger.verify import ledger_violations
+from choshu.payments.services import channel_file_import
 from choshu.staff.models import Role
 from tests.factories import make_levy, make_person, make_user
 
@@ -31,6 +36,17 @@ op = st.one_of(
     st.tuples(st.just("reverse"), st.integers(0, 50)),
     st.tuples(st.just("appropriate"), st.integers(0, 50), st.integers(0, 300)),
     st.tuples(st.just("suspense"), st.integers(1, 100_000), st.integers(0, 300), st.integers(0, 3)),
+    st.tuples(
+        st.just("import"),  # a convenience-store file: 速報, 確報 or 取消 of earlier or new till payments
+        st.lists(
+            st.tuples(st.sampled_from(["01", "02", "03"]), st.integers(0, 7), st.integers(0, 5)), min_size=1, max_size=5
+        ),
+        st.integers(0, 300),
+    ),
+    st.tuples(
+        st.just("channel"),
+        st.lists(st.tuples(st.integers(-1, 7), st.integers(1, 120_000), st.integers(0, 300)), min_size=1, max_size=4),
+    ),
 )
 
 
@@ -105,6 +121,46 @@ def test_invariants_hold_after_every_service_call(ops):
                         suspense=held.suspense.get(),
                         person=person,
                         installment_ids=[installments[which].pk],
+                    )
+                elif step[0] == "channel":  # channel money, back-dated or not; -1 = a key that names nothing
+                    payments_post(
+                        actor=None,
+                        postings=[
+                            Posting(
+                                channel="cvs",
+                                amount=amount,
+                                paid_on=START + timedelta(days=day),
+                                reference="p",
+                                installment_id=installments[which].pk if which >= 0 else None,
+                            )
+                            for which, amount, day in step[1]
+                        ],
+                        accounted_on=START + timedelta(days=301),
+                    )
+                elif step[0] == "import":
+                    _, records, day = step
+                    events = [
+                        cvs_csv.make_event(
+                            data_type=data_type,
+                            barcode=build_barcode(
+                                company_code="912345",
+                                free_area=free_area(prefix="59919", key=payment_key(installments[which].pk)),
+                                reissue=0,
+                                due_date=None,
+                                amount=10_000 + till * 1_000,
+                            ),
+                            paid_on=START + timedelta(days=day),
+                            paid_time=f"{till:04d}",
+                            settles_on=START + timedelta(days=day + 4) if data_type == "02" else None,
+                        )
+                        for data_type, which, till in records
+                    ]
+                    channel_file_import(
+                        actor=clerk,
+                        format="cvs-csv",
+                        file_name="t.csv",
+                        data=cvs_csv.dump(events),
+                        received_on=START + timedelta(days=301),
                     )
             except LedgerError:
                 pass  # a refused call must leave the ledger as it was; the checks below see that too

@@ -17,7 +17,6 @@ Reconciliation (choshu.payments) reads only this shape:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -88,6 +87,3 @@ class ChannelFile:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-Codec = Callable[[bytes], ChannelFile]

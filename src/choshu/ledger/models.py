@@ -200,6 +200,7 @@ class Allocation(models.Model):
         ALLOCATE = "allocate", "消込"
         REVERSE = "reverse", "取消"
         RELEASE = "release", "減額更正による解除"
+        REPOST = "repost", "遡及収納による再消込"
 
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations")
     appropriation = models.ForeignKey(
@@ -223,7 +224,7 @@ class Allocation(models.Model):
             models.CheckConstraint(
                 condition=Q(reason="allocate", amount__gt=0, reverses__isnull=True)
                 | Q(reason="reverse", amount__lt=0, reverses__isnull=False)
-                | Q(reason="release", amount__lt=0, reverses__isnull=True),
+                | Q(reason__in=["release", "repost"], amount__lt=0, reverses__isnull=True),
                 name="allocation_signed",
             ),
         ]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import BigIntegerField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import BigIntegerField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from choshu.ledger.models import Allocation, Channel, Installment, Overpayment, Payment, Refund
@@ -209,6 +209,20 @@ def person_installments(*, person: Person, revenues: Collection[str]) -> list[In
     )
 
 
+def overpayment_scope(revenues: Collection[str]) -> Q:
+    """Overpayments a user working on `revenues` sees (docs/security.md, "Revenue scope").
+
+    One tied to an installment: that installment's revenue. One without an installment: only if
+    the allocations of the payment it came from touch one of `revenues`, or `revenues` is every
+    revenue.
+    """
+    scoped = sorted(set(revenues))
+    if set(REVENUES) <= set(scoped):
+        return Q()
+    touches = Exists(Allocation.objects.filter(payment=OuterRef("payment"), installment__levy__revenue__in=scoped))
+    return Q(installment__levy__revenue__in=scoped) | (Q(installment__isnull=True) & Q(touches))
+
+
 def person_ledger(*, person: Person, as_of: date, revenues: Collection[str]) -> PersonLedger:
     """個人収納状況: the person's installments, payments and overpayments within `revenues`.
 
@@ -250,7 +264,9 @@ def person_ledger(*, person: Person, as_of: date, revenues: Collection[str]) -> 
     overpayments = [
         OverpaymentLine(o.pk, o.amount, o.arose_on, o.reason, o.balance)
         for o in with_balance(
-            Overpayment.objects.filter(person=person, reverses__isnull=True, reversal__isnull=True)
+            Overpayment.objects.filter(person=person, reverses__isnull=True, reversal__isnull=True).filter(
+                overpayment_scope(revenues)
+            )
         ).order_by("arose_on", "id")
     ]
     return PersonLedger(person, as_of, lines, payment_lines, overpayments)

@@ -170,6 +170,16 @@ def payment_reverse(*, actor: User, payment: Payment, reason: str) -> Payment:
     """Reverse a posting (取消) by a mirror payment with mirror allocations. Supervisor only."""
     if not actor.can_reverse_payments():
         raise PermissionDenied("収納の取消は係長のみ行えます。")
+    touched = Installment.objects.filter(pk__in=payment.allocations.values("installment_id")).select_related("levy")
+    _check_scope(actor, list(touched))
+    return payment_reverse_by_channel(actor=actor, payment=payment, reason=reason)
+
+
+def payment_reverse_by_channel(*, actor: User | None, payment: Payment, reason: str) -> Payment:
+    """The reversal itself, also used when a channel cancels a settlement it reported (取消データ).
+
+    The caller holds the transaction and has checked the actor's rights.
+    """
     if not reason.strip():
         raise LedgerError("取消理由を入力してください。")
     if payment.person_id is not None:
@@ -181,7 +191,6 @@ def payment_reverse(*, actor: User, payment: Payment, reason: str) -> Payment:
         raise LedgerError("この収納は既に取り消されています。")
     allocations = list(payment.allocations.order_by("pk"))
     installments = _lock_installments(pk__in={a.installment_id for a in allocations})
-    _check_scope(actor, installments)
     if any(a.reason != Allocation.Reason.ALLOCATE for a in allocations):
         raise LedgerError("減額更正で一部解除された収納は取り消せません。")
     overpayments = list(with_balance(payment.overpayments.all()))
