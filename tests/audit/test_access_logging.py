@@ -4,7 +4,6 @@ entry, with the right action, subjects and purpose; refused requests write none.
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,33 +16,12 @@ from choshu.audit.services import access_log_verify
 from choshu.interchange.models import ImportRun
 from choshu.ledger.models import Payment
 from choshu.ledger.services import counter_payment_post
-from choshu.people.models import Person
 from choshu.staff.models import Role
-from tests.factories import make_levy, make_person, make_user
+from tests.audit.conftest import ATENA, World
+from tests.factories import make_user
 from tests.web.test_web_matrix import MATRIX
 
 pytestmark = pytest.mark.django_db
-
-ATENA = "710001"
-
-
-@dataclass
-class World:
-    person: Person
-    payment: Payment
-    installment_id: int
-
-
-@pytest.fixture
-def world() -> World:
-    today = timezone.localdate()
-    person = make_person(atena_no=ATENA)
-    levy = make_levy(person, [10_000, 20_000], [today + timedelta(days=20), today + timedelta(days=50)])
-    first, second = levy.installments.order_by("installment_no")
-    payment = counter_payment_post(
-        actor=make_user(Role.CLERK), person=person, installment_ids=[first.pk], amount=10_000, paid_on=today
-    )
-    return World(person, payment, second.pk)
 
 
 @dataclass

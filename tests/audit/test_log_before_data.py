@@ -13,7 +13,8 @@ from django.test import Client
 from choshu.audit.models import AccessLogEntry
 from choshu.ledger.models import Payment
 from choshu.staff.models import Role
-from tests.audit.test_access_logging import ATENA, CASES, World, world  # noqa: F401  (fixture)
+from tests.audit.conftest import ATENA, World
+from tests.audit.test_access_logging import CASES
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

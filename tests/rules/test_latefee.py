@@ -74,9 +74,7 @@ def test_v5_under_1000_is_zero() -> None:
 
 
 def test_v6_year_boundary_inside_tier_1() -> None:
-    fee = compute_late_fee(
-        principal=1_000_000, due_date=D(2025, 12, 25), payments=[(D(2026, 1, 24), 1_000_000)]
-    )
+    fee = compute_late_fee(principal=1_000_000, due_date=D(2025, 12, 25), payments=[(D(2026, 1, 24), 1_000_000)])
     assert _seg(fee.segments) == [
         (D(2025, 12, 26), D(2025, 12, 31), 6, 1_000_000, "2.4", 394),
         (D(2026, 1, 1), D(2026, 1, 24), 24, 1_000_000, "2.8", 1_841),
@@ -102,14 +100,10 @@ def test_v7_partial_payments() -> None:
 
 def test_v7_as_of_before_clearing_is_not_fixed() -> None:
     payments = [(D(2025, 8, 29), 100_000), (D(2025, 11, 28), 200_000)]
-    fee = compute_late_fee(
-        principal=300_000, due_date=D(2025, 6, 30), payments=payments, as_of=D(2025, 11, 27)
-    )
+    fee = compute_late_fee(principal=300_000, due_date=D(2025, 6, 30), payments=payments, as_of=D(2025, 11, 27))
     assert not fee.fixed
     assert fee.segments[-1].end == D(2025, 11, 27)
-    fixed = compute_late_fee(
-        principal=300_000, due_date=D(2025, 6, 30), payments=payments, as_of=D(2026, 3, 1)
-    )
+    fixed = compute_late_fee(principal=300_000, due_date=D(2025, 6, 30), payments=payments, as_of=D(2026, 3, 1))
     assert fixed.fixed and fixed.amount == 7_000
 
 
@@ -278,12 +272,8 @@ def _exact(fee: LateFee) -> Fraction:
     return sum((Fraction(s.base * s.rate_bp * s.days, 365 * 10_000) for s in fee.segments), Fraction(0))
 
 
-@given(
-    principals, dues, st.integers(0, 800), st.integers(0, 800), st.integers(0, 800), st.integers(1, 5_000_000)
-)
-def test_paying_earlier_never_costs_more(
-    principal: int, due: date, d1: int, d2: int, days: int, amount: int
-) -> None:
+@given(principals, dues, st.integers(0, 800), st.integers(0, 800), st.integers(0, 800), st.integers(1, 5_000_000))
+def test_paying_earlier_never_costs_more(principal: int, due: date, d1: int, d2: int, days: int, amount: int) -> None:
     early, late = sorted((d1, d2))
     as_of = _as_of(due, days)
     a = compute_late_fee(
@@ -324,9 +314,7 @@ def test_with_payments_shape(
         return
     if max((d for d, _ in payments), default=due) > LAST_DAY:
         return
-    fee = compute_late_fee(
-        principal=principal, due_date=due, payments=payments, as_of=as_of, first_tier_months=tier
-    )
+    fee = compute_late_fee(principal=principal, due_date=due, payments=payments, as_of=as_of, first_tier_months=tier)
     assert fee.fixed == cleared
     assert fee.amount >= 0 and fee.amount % 100 == 0
     assert fee.amount == 0 or fee.amount >= 1_000

@@ -84,9 +84,7 @@ def owed_lines(*, person_id: int, revenues: Collection[str], as_of: date) -> lis
         .order_by("due_date", "levy__fiscal_year", "levy_id", "installment_no")
     )
     return [
-        line
-        for line in installment_lines(installments, as_of=as_of)
-        if line.balance > 0 or line.late_fee_balance > 0
+        line for line in installment_lines(installments, as_of=as_of) if line.balance > 0 or line.late_fee_balance > 0
     ]
 
 
@@ -202,9 +200,9 @@ def appropriation_interest(
     `lines` are (effective_on, amount) of its allocations; read from the database when None.
     """
     if lines is None:
-        lines = Allocation.objects.filter(
-            appropriation=appropriation, reason=Allocation.Reason.ALLOCATE
-        ).values_list("effective_on", "amount")
+        lines = Allocation.objects.filter(appropriation=appropriation, reason=Allocation.Reason.ALLOCATE).values_list(
+            "effective_on", "amount"
+        )
     by_day: Mapping[date, int] = _sum_by_day(lines)
     overpayment = appropriation.overpayment
     kind, events = interest_class(overpayment), interest_events(overpayment)

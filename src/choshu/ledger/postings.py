@@ -161,6 +161,7 @@ def payments_post(*, actor: User | None, postings: Sequence[Posting], accounted_
     if back_dated:
         payments = Payment.objects.in_bulk([pk for _, pk in back_dated])
         for p, pk in sorted(back_dated, key=lambda item: (item[0].paid_on, item[1])):
+            assert p.installment_id is not None
             inst = Installment.objects.select_related("levy").get(pk=p.installment_id)
             _post_back_dated(inst, payments[pk])
     return ids

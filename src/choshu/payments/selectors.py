@@ -19,7 +19,7 @@ def open_preliminaries() -> QuerySet[ChannelRecord]:
     )
 
 
-def payment_pending_installments() -> QuerySet[ChannelRecord]:
+def payment_pending_installments() -> QuerySet[ChannelRecord, Any]:
     """Installment ids with a payment pending (納付確認中): a subquery for batch selections, e.g.
     ``Installment.objects.exclude(pk__in=payment_pending_installments())``."""
     return open_preliminaries().values("installment_id")

@@ -131,7 +131,9 @@ def _imports(request: HttpRequest) -> HttpResponse:
             )
             valid = False
         if valid and not user.can_import():
-            form.add_error(None, "収納データは全税目を担当する収納担当・係長が取り込みます(ファイルは全税目を含むため)。")
+            form.add_error(
+                None, "収納データは全税目を担当する収納担当・係長が取り込みます(ファイルは全税目を含むため)。"
+            )
             valid = False
         if valid:
             upload = form.cleaned_data["file"]
