@@ -4,7 +4,7 @@ import pytest
 
 from choshu.ledger.models import Allocation, Overpayment, Payment, Suspense
 from choshu.ledger.postings import Posting, payments_post
-from choshu.ledger.services import counter_payment_post
+from choshu.ledger.services import counter_payment_post, payment_reverse, suspense_resolve
 from choshu.ledger.verify import ledger_violations
 from choshu.staff.models import Role
 from tests.factories import make_levy, make_person, make_user
@@ -98,4 +98,70 @@ def test_posting_for_a_missing_installment_is_held_in_suspense():
     )
     assert payment.person_id is None
     assert Suspense.objects.get(payment=payment).reason == "該当する期別がありません"
+    assert ledger_violations(as_of=TODAY) == []
+
+
+def test_a_reposted_payment_can_be_reversed_and_the_ledger_stays_whole():
+    person, (first,) = _installments((300_000,))
+    counter = counter_payment_post(
+        actor=make_user(Role.CLERK),
+        person=person,
+        installment_ids=[first.pk],
+        amount=304_900,
+        paid_on=date(2025, 9, 30),
+    )
+    (store,) = _post(
+        [Posting(channel="cvs", amount=200_000, paid_on=date(2025, 7, 10), reference="s", installment_id=first.pk)]
+    )
+    mirror = payment_reverse(actor=make_user(Role.SUPERVISOR), payment=counter, reason="二重収納")
+    # Only the allocations made after the repost are mirrored: 100,000 principal and 1,700 late fee.
+    assert sorted(_rows(mirror)) == [
+        (first.pk, "late_fee", "reverse", -1_700),
+        (first.pk, "principal", "reverse", -100_000),
+    ]
+    first.refresh_from_db()
+    assert first.paid_principal == 200_000
+    assert Overpayment.objects.filter(payment=mirror).get().amount == -(304_900 - 101_700)
+    assert ledger_violations(as_of=TODAY) == []
+    payment_reverse(actor=make_user(Role.SUPERVISOR), payment=store, reason="誤収納")
+    first.refresh_from_db()
+    assert first.paid_principal == 0
+    assert ledger_violations(as_of=TODAY) == []
+
+
+def test_old_suspense_money_resolved_by_hand_reposts_the_later_payment():
+    person, (first,) = _installments((300_000,))
+    clerk = make_user(Role.CLERK)
+    counter = counter_payment_post(
+        actor=clerk, person=person, installment_ids=[first.pk], amount=304_900, paid_on=date(2025, 9, 30)
+    )
+    (held,) = _post([Posting(channel="cvs", amount=200_000, paid_on=date(2025, 7, 10), reference="h")])
+    applied = suspense_resolve(
+        actor=clerk, suspense=Suspense.objects.get(payment=held), person=person, installment_ids=[first.pk]
+    )
+    assert applied == 200_000
+    assert _rows(held) == [(first.pk, "principal", "allocate", 200_000)]
+    # The counter payment is reposted as in the back-dated 確報 case: 100,000 and a 1,700 late fee.
+    assert _rows(counter)[4:] == [
+        (first.pk, "principal", "allocate", 100_000),
+        (first.pk, "late_fee", "allocate", 1_700),
+    ]
+    assert ledger_violations(as_of=TODAY) == []
+
+
+def test_a_counter_payment_entered_late_goes_before_the_later_store_payment():
+    person, (first,) = _installments((300_000,))
+    (store,) = _post(
+        [Posting(channel="cvs", amount=304_900, paid_on=date(2025, 9, 30), reference="s", installment_id=first.pk)]
+    )
+    counter = counter_payment_post(
+        actor=make_user(Role.CLERK),
+        person=person,
+        installment_ids=[first.pk],
+        amount=200_000,
+        paid_on=date(2025, 7, 10),
+    )
+    assert _rows(counter) == [(first.pk, "principal", "allocate", 200_000)]
+    assert _rows(store)[4:] == [(first.pk, "principal", "allocate", 100_000), (first.pk, "late_fee", "allocate", 1_700)]
+    assert Overpayment.objects.get(payment=store).amount == 304_900 - 101_700
     assert ledger_violations(as_of=TODAY) == []

@@ -49,6 +49,12 @@ EXPECTED: dict[str, Callable[[str, str], bool]] = {
 
 
 @pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Placeholder arguments name files (`--out 0`): they are written here, not in the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
 def fast_passwords(settings: Settings) -> None:
     """A hundred users are made here; Argon2 itself is tested in test_passwords_and_lockout."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.utils import timezone
 
 from choshu.ledger import bulk
 from choshu.ledger.models import Allocation, Installment, Overpayment, Payment, Suspense
 from choshu.ledger.selectors import late_fee_of, late_fee_paid, principal_history
-from choshu.ledger.services import _allocate
+from choshu.ledger.services import _allocate_in_date_order
 from choshu.people.models import Person
 from choshu.staff.models import User
 
@@ -163,7 +163,16 @@ def payments_post(*, actor: User | None, postings: Sequence[Posting], accounted_
         for p, pk in sorted(back_dated, key=lambda item: (item[0].paid_on, item[1])):
             assert p.installment_id is not None
             inst = Installment.objects.select_related("levy").get(pk=p.installment_id)
-            _post_back_dated(inst, payments[pk])
+            left = _allocate_in_date_order([inst], p.amount, payment=payments[pk], person_id=inst.levy.person_id)
+            if left:
+                Overpayment.objects.create(
+                    person_id=inst.levy.person_id,
+                    payment=payments[pk],
+                    installment=inst,
+                    reason=Overpayment.Reason.EXCESS,
+                    amount=left,
+                    arose_on=p.paid_on,
+                )
     return ids
 
 
@@ -213,56 +222,3 @@ def _post_in_bulk(items: Sequence[tuple[Posting, int]], dues: dict[int, _Due], n
     bulk.insert(Allocation, ALLOCATION_COLUMNS, allocations)
     bulk.insert(Overpayment, OVERPAYMENT_COLUMNS, overpayments)
     bulk.add_to(Installment, "paid_principal", added)
-
-
-def _post_back_dated(inst: Installment, payment: Payment) -> None:
-    """Undo later payments' allocations on ``inst``, post ``payment``, then post the later ones again."""
-    later_ids = set(
-        inst.allocations.filter(
-            reason=Allocation.Reason.ALLOCATE,
-            payment__isnull=False,
-            payment__reverses__isnull=True,
-            payment__reversal__isnull=True,
-            effective_on__gt=payment.paid_on,
-        ).values_list("payment_id", flat=True)
-    )
-    net = (
-        inst.allocations.filter(payment_id__in=later_ids)
-        .values("payment_id", "kind")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    later = {p.pk: p for p in Payment.objects.filter(pk__in=later_ids)}
-    undo: list[Allocation] = []
-    freed: dict[int, int] = defaultdict(int)
-    for row in net:
-        if row["total"] <= 0:
-            continue
-        source = later[row["payment_id"]]
-        freed[source.pk] += row["total"]
-        if row["kind"] == Allocation.Kind.PRINCIPAL:
-            inst.paid_principal -= row["total"]
-        undo.append(
-            Allocation(
-                payment=source,
-                installment=inst,
-                kind=row["kind"],
-                reason=Allocation.Reason.REPOST,
-                amount=-row["total"],
-                effective_on=source.paid_on,
-            )
-        )
-    Allocation.objects.bulk_create(undo)
-    for source, amount in [(payment, payment.amount)] + [
-        (later[pk], freed[pk]) for pk in sorted(freed, key=lambda pk: (later[pk].paid_on, pk))
-    ]:
-        left = _allocate([inst], amount, effective_on=lambda _i, on=source.paid_on: on, payment=source)  # type: ignore[misc]
-        if left:
-            Overpayment.objects.create(
-                person_id=inst.levy.person_id,
-                payment=source,
-                installment=inst,
-                reason=Overpayment.Reason.EXCESS,
-                amount=left,
-                arose_on=source.paid_on,
-            )

@@ -9,6 +9,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from choshu.ledger.models import (
@@ -122,6 +123,89 @@ def _allocate(
     return left
 
 
+def _on(day: date) -> Callable[[Installment], date]:
+    """`effective_on` for `_allocate`: the same day for every installment."""
+    return lambda _inst: day
+
+
+def _undo_later(inst: Installment, paid_on: date) -> dict[int, int]:
+    """Undo the allocations on a locked `inst` of live payments paid after `paid_on` (遡及).
+
+    Writes one `repost` row per payment and kind (the net it had there) and lowers the
+    installment's running principal in memory; returns what each payment freed (payment id → yen).
+    Appropriations (充当) are left in place.
+    """
+    later_ids = set(
+        inst.allocations.filter(
+            reason=Allocation.Reason.ALLOCATE,
+            payment__isnull=False,
+            payment__reverses__isnull=True,
+            payment__reversal__isnull=True,
+            effective_on__gt=paid_on,
+        ).values_list("payment_id", flat=True)
+    )
+    if not later_ids:
+        return {}
+    net = (
+        inst.allocations.filter(payment_id__in=later_ids)
+        .values("payment_id", "kind")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    paid_on_of = dict(Payment.objects.filter(pk__in=later_ids).values_list("pk", "paid_on"))
+    undo: list[Allocation] = []
+    freed: dict[int, int] = {}
+    for row in net:
+        if row["total"] <= 0:
+            continue
+        freed[row["payment_id"]] = freed.get(row["payment_id"], 0) + row["total"]
+        if row["kind"] == Allocation.Kind.PRINCIPAL:
+            inst.paid_principal -= row["total"]
+        undo.append(
+            Allocation(
+                payment_id=row["payment_id"],
+                installment=inst,
+                kind=row["kind"],
+                reason=Allocation.Reason.REPOST,
+                amount=-row["total"],
+                effective_on=paid_on_of[row["payment_id"]],
+            )
+        )
+    Allocation.objects.bulk_create(undo)
+    return freed
+
+
+def _allocate_in_date_order(
+    installments: Sequence[Installment], amount: int, *, payment: Payment, person_id: int
+) -> int:
+    """Allocate `payment`'s `amount` over locked installments as of its `paid_on`; returns what is left.
+
+    Money paid before money already allocated to an installment (a back-dated 確報, an old
+    suspense item, a counter payment entered late) comes first: the later payments' allocations
+    on that installment are undone (`_undo_later`), this payment is allocated, and they are
+    allocated again in date order, so that their late fees follow the true history. What no
+    longer fits becomes their overpayment (過誤納金).
+    """
+    freed = {inst.pk: _undo_later(inst, payment.paid_on) for inst in installments}
+    left = _allocate(installments, amount, effective_on=_on(payment.paid_on), payment=payment)
+    later_ids = {pk for by_payment in freed.values() for pk in by_payment}
+    later = Payment.objects.in_bulk(later_ids)
+    for inst in installments:
+        for pk in sorted(freed[inst.pk], key=lambda pk: (later[pk].paid_on, pk)):
+            source = later[pk]
+            rest = _allocate([inst], freed[inst.pk][pk], effective_on=_on(source.paid_on), payment=source)
+            if rest:
+                Overpayment.objects.create(
+                    person_id=person_id,
+                    payment=source,
+                    installment=inst,
+                    reason=Overpayment.Reason.EXCESS,
+                    amount=rest,
+                    arose_on=source.paid_on,
+                )
+    return left
+
+
 @transaction.atomic
 def counter_payment_post(
     *,
@@ -157,7 +241,7 @@ def counter_payment_post(
         note=note,
         created_by=actor,
     )
-    left = _allocate(installments, amount, effective_on=lambda _i: paid_on, payment=payment)
+    left = _allocate_in_date_order(installments, amount, payment=payment, person_id=person.pk)
     if left:
         Overpayment.objects.create(
             person=person, payment=payment, reason=Overpayment.Reason.EXCESS, amount=left, arose_on=paid_on
@@ -189,10 +273,8 @@ def payment_reverse_by_channel(*, actor: User | None, payment: Payment, reason: 
         raise LedgerError("取消の記録は取り消せません。")
     if Payment.objects.filter(reverses=payment).exists():
         raise LedgerError("この収納は既に取り消されています。")
-    allocations = list(payment.allocations.order_by("pk"))
+    allocations = _live_allocations(list(payment.allocations.order_by("pk")))
     installments = _lock_installments(pk__in={a.installment_id for a in allocations})
-    if any(a.reason != Allocation.Reason.ALLOCATE for a in allocations):
-        raise LedgerError("減額更正で一部解除された収納は取り消せません。")
     overpayments = list(with_balance(payment.overpayments.all()))
     if any(o.balance != o.amount for o in overpayments):  # type: ignore[attr-defined]
         raise LedgerError("充当・還付済みの過誤納金がある収納は取り消せません。")
@@ -245,6 +327,26 @@ def payment_reverse_by_channel(*, actor: User | None, payment: Payment, reason: 
         for s in payment.suspense.all()
     )
     return mirror
+
+
+def _live_allocations(allocations: Sequence[Allocation]) -> list[Allocation]:
+    """The allocations a reversal mirrors: per installment and kind, those after the last repost.
+
+    A back-dated payment undoes a later payment's allocations on an installment (one `repost`
+    row per kind, the net of what came before) and allocates it again; what came before the last
+    repost nets to zero. A partial release by a lowering revision cannot be mirrored: refused.
+    """
+    if any(a.reason == Allocation.Reason.RELEASE for a in allocations):
+        raise LedgerError("減額更正で一部解除された収納は取り消せません。")
+    last_repost: dict[tuple[int, str], int] = {}
+    for a in allocations:
+        if a.reason == Allocation.Reason.REPOST:
+            last_repost[(a.installment_id, a.kind)] = a.pk
+    return [
+        a
+        for a in allocations
+        if a.reason == Allocation.Reason.ALLOCATE and a.pk > last_repost.get((a.installment_id, a.kind), 0)
+    ]
 
 
 @transaction.atomic
@@ -458,7 +560,7 @@ def suspense_resolve(*, actor: User, suspense: Suspense, person: Person, install
     _check_scope(actor, installments)
     Suspense.objects.create(payment=held.payment, amount=-left_held, reason="消込", resolves=held, created_by=actor)
     paid_on = held.payment.paid_on
-    left = _allocate(installments, left_held, effective_on=lambda _i: paid_on, payment=held.payment)
+    left = _allocate_in_date_order(installments, left_held, payment=held.payment, person_id=person.pk)
     if left:
         Overpayment.objects.create(
             person=person, payment=held.payment, reason=Overpayment.Reason.EXCESS, amount=left, arose_on=paid_on
