@@ -36,6 +36,7 @@ INQUIRY = "財産調査"
 S000 = "seed 000 現地調査委託(委託先に提供・収集させる項目)"
 S001 = "seed 001 督促状印字委託(特別徴収義務者の情報)"
 S002 = "seed 002 モバイルレジ・ペイジー(マルチペイメントネットワーク照会依頼キー)"
+S002_LEVY = "seed 002 ペイジー調定データのアップロード(項目一覧の資料48-5は審議会資料に含まれない)"
 S003 = "seed 003 財産調査(照会データ・回答)"
 S004 = "seed 004 資料35-2"
 
@@ -129,6 +130,9 @@ _ITEMS: tuple[DataItem, ...] = (
     DataItem("payeasy.payment_no", "納付番号", PAYEASY, S002),
     DataItem("payeasy.confirmation_no", "確認番号", PAYEASY, S002),
     DataItem("payeasy.payment_class", "納付区分", PAYEASY, S002),
+    # what the 調定データ carries besides the keys (export kind payeasy-levy-upload)
+    DataItem("payeasy.amount", "納付金額", PAYEASY, S002_LEVY),
+    DataItem("payeasy.deadline", "支払期限", PAYEASY, S002_LEVY),
     DataItem("payeasy.levy_data", "調定データ", PAYEASY, S002),
     DataItem("payeasy.payment_data", "収納データ", PAYEASY, S002),
     # seed 003: bank inquiries (the inquiry itself uses person.name_kana, birth_date, address)

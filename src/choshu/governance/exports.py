@@ -66,6 +66,7 @@ class ExportKind:
     select: Selector  # keys → person ids, or ExportError naming every bad key
     rows: RowBuilder  # person ids → rows (strings), in the fields' order (+ serial if `serial`)
     serial: bool = False  # prepend 整理番号 (1, 2, …)
+    trailer_lines: int = 0  # last rows that are a trailer (件数・合計), not records: not counted
     description: str = ""
 
     @property
@@ -281,7 +282,7 @@ def csv_bytes(kind: ExportKind, rows: Iterator[list[str]]) -> tuple[bytes, int]:
                     bad = value[error.start : error.end]
                     raise ExportError(f"{count}件目の{column}にShift_JISで表せない文字「{bad}」があります。") from None
         writer.writerow(row)
-    return text.getvalue().encode(kind.encoding), count
+    return text.getvalue().encode(kind.encoding), max(count - kind.trailer_lines, 0)
 
 
 def build_package(*, kind: ExportKind, rows: Iterator[list[str]], csv_name: str, password: str) -> BuiltPackage:
