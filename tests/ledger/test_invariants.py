@@ -1,4 +1,5 @@
-"""Random sequences of levies, revisions, payments, reversals and appropriations keep every invariant."""
+"""Random sequences of levies, revisions, payments, imports, reversals, appropriations and refunds keep every
+invariant."""
 
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -18,6 +19,7 @@ from choshu.ledger.services import (
     counter_payment_post,
     levy_revise,
     overpayment_appropriate,
+    overpayment_refund,
     payment_hold_in_suspense,
     payment_reverse,
     suspense_resolve,
@@ -35,6 +37,7 @@ op = st.one_of(
     st.tuples(st.just("revise"), st.integers(0, 3), st.lists(st.integers(0, 80_000), min_size=4, max_size=4)),
     st.tuples(st.just("reverse"), st.integers(0, 50)),
     st.tuples(st.just("appropriate"), st.integers(0, 50), st.integers(0, 300)),
+    st.tuples(st.just("refund"), st.integers(0, 50), st.integers(0, 400)),
     st.tuples(st.just("suspense"), st.integers(1, 100_000), st.integers(0, 300), st.integers(0, 3)),
     st.tuples(
         st.just("import"),  # a convenience-store file: 速報, 確報 or 取消 of earlier or new till payments
@@ -102,6 +105,14 @@ def test_invariants_hold_after_every_service_call(ops):
                     if overs:
                         overpayment_appropriate(
                             actor=None,
+                            overpayment=overs[step[1] % len(overs)],
+                            decided_on=START + timedelta(days=step[2]),
+                        )
+                elif step[0] == "refund":
+                    overs = list(Overpayment.objects.filter(reverses__isnull=True).order_by("pk"))
+                    if overs:
+                        overpayment_refund(
+                            actor=boss,
                             overpayment=overs[step[1] % len(overs)],
                             decided_on=START + timedelta(days=step[2]),
                         )

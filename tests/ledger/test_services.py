@@ -142,7 +142,7 @@ def test_revision_below_paid_creates_overpayment_then_appropriation_and_refund()
     second.refresh_from_db()
     assert second.balance == 15_000
     with pytest.raises(LedgerError):
-        overpayment_refund(actor=None, overpayment=overs[0], decided_on=date(2025, 9, 10))
+        overpayment_refund(actor=make_user(Role.SUPERVISOR), overpayment=overs[0], decided_on=date(2025, 9, 10))
     assert ledger_violations(as_of=date(2025, 9, 10)) == []
 
 
@@ -156,18 +156,55 @@ def test_revision_sequence_is_enforced():
         )
 
 
-def test_refund_with_interest():
-    person, (first, _) = _setup()
+def test_refund_with_interest_by_class_after_a_supervisor_decides():
+    person = make_person()
+    (only,) = make_levy(person, [65_000], DUES[:1]).installments.all()
     payment = counter_payment_post(
-        actor=make_user(Role.CLERK), person=person, installment_ids=[first.pk], amount=1_065_000, paid_on=DUES[0]
+        actor=make_user(Role.CLERK), person=person, installment_ids=[only.pk], amount=1_065_000, paid_on=DUES[0]
     )
     over = Overpayment.objects.get(payment=payment)
-    # Nothing else is due on 2025-07-01 → no appropriation; refunded a year later at 0.9% then 1.3%.
+    # Nothing else is due → no appropriation. Money paid beyond what was due (誤納, 17条の4第1項第4号):
+    # interest from the day after one month has elapsed since payment (7/30), through the decision.
     assert overpayment_appropriate(actor=None, overpayment=over, decided_on=date(2025, 7, 1)) is None
-    refund = overpayment_refund(actor=None, overpayment=over, decided_on=date(2026, 6, 30))
-    # 184 days of 2025 @0.9% → 4,536; 181 days of 2026 @1.3% → 6,446; 10,982 → 10,900
-    assert (refund.amount, refund.interest) == (1_000_000, 10_900)
+    with pytest.raises(PermissionDenied):
+        overpayment_refund(actor=make_user(Role.CLERK), overpayment=over, decided_on=date(2026, 6, 30))
+    refund = overpayment_refund(actor=make_user(Role.SUPERVISOR), overpayment=over, decided_on=date(2026, 6, 30))
+    # 2025-07-31..12-31: 154 days @0.9% → 3,797; 2026-01-01..06-30: 181 days @1.3% → 6,446; 10,243 → 10,200
+    assert (refund.amount, refund.interest) == (1_000_000, 10_200)
+    with pytest.raises(LedgerError):
+        overpayment_refund(actor=make_user(Role.SUPERVISOR), overpayment=over, decided_on=date(2026, 7, 1))
     assert ledger_violations(as_of=date(2026, 6, 30)) == []
+
+
+def test_a_refund_is_refused_while_the_person_owes_and_allowed_after_appropriation():
+    person, (first, second) = _setup()
+    payment = counter_payment_post(
+        actor=make_user(Role.CLERK), person=person, installment_ids=[first.pk], amount=165_000, paid_on=DUES[0]
+    )
+    over = Overpayment.objects.get(payment=payment)
+    boss = make_user(Role.SUPERVISOR)
+    with pytest.raises(LedgerError, match="充当すべき未納"):
+        overpayment_refund(actor=boss, overpayment=over, decided_on=date(2025, 9, 10))
+    appropriation = overpayment_appropriate(actor=boss, overpayment=over, decided_on=date(2025, 9, 10))
+    assert appropriation is not None
+    second.refresh_from_db()
+    assert second.balance == 0
+    refund = overpayment_refund(actor=boss, overpayment=over, decided_on=date(2025, 9, 10))
+    assert refund.amount == 100_000 - 65_000
+    assert ledger_violations(as_of=date(2025, 9, 10)) == []
+
+
+def test_a_tax_overpayment_is_not_appropriated_to_nhi_premiums():
+    person = make_person()
+    (tax,) = make_levy(person, [10_000], DUES[:1]).installments.all()
+    (nhi,) = make_levy(person, [30_000], DUES[:1], revenue="nhi").installments.all()
+    payment = counter_payment_post(
+        actor=make_user(Role.CLERK), person=person, installment_ids=[tax.pk], amount=25_000, paid_on=DUES[0]
+    )
+    over = Overpayment.objects.get(payment=payment)
+    assert overpayment_appropriate(actor=None, overpayment=over, decided_on=date(2025, 9, 10)) is None
+    nhi.refresh_from_db()
+    assert nhi.paid_principal == 0
 
 
 def test_suspense_holds_then_resolves():

@@ -42,6 +42,7 @@ EXPECTED: dict[str, Callable[[str, str], bool]] = {
     Right.CAN_POST_PAYMENTS: lambda role, scopes: role in POSTERS and scopes != "none",
     Right.CAN_REVERSE_PAYMENTS: lambda role, scopes: role == Role.SUPERVISOR and scopes != "none",
     Right.CAN_IMPORT: lambda role, scopes: role in POSTERS and scopes == "all",
+    Right.CAN_DECIDE_REFUNDS: lambda role, scopes: role == Role.SUPERVISOR and scopes != "none",
     Right.CAN_RUN_RETENTION: lambda role, scopes: role == Role.SUPERVISOR and scopes != "none",
     Right.CAN_AUDIT: lambda role, scopes: role == Role.AUDITOR,
     Right.CAN_MANAGE_ACCOUNTS: lambda role, scopes: role in {Role.SUPERVISOR, Role.ADMIN},

@@ -25,11 +25,11 @@ from choshu.ledger.models import (
     Refund,
     Suspense,
 )
+from choshu.ledger.overpayments import refund_preview, targets_of
 from choshu.ledger.selectors import late_fee_of, late_fee_paid, principal_history, with_balance
 from choshu.people.models import Person
 from choshu.rules.allocation import Due, plan
 from choshu.rules.calendar import shift_due_date
-from choshu.rules.refund import refund_interest
 from choshu.staff.models import User
 
 
@@ -469,21 +469,41 @@ def _release(inst: Installment, kind: str, excess: int, revised_on: date) -> lis
     return Overpayment.objects.bulk_create(overpayments)
 
 
+def _lock_overpayment(overpayment: Overpayment) -> tuple[Overpayment, int]:
+    """The overpayment locked (its person first), with what is left of it (`balance`)."""
+    if overpayment.person_id is not None:
+        _lock_person(overpayment.person_id)
+    locked = (
+        with_balance(Overpayment.objects.select_for_update(of=("self",)).filter(pk=overpayment.pk))
+        .select_related("payment")
+        .get()
+    )
+    if locked.amount < 0 or locked.reverses_id is not None or Overpayment.objects.filter(reverses=locked).exists():
+        return locked, 0
+    return locked, max(int(locked.balance), 0)  # type: ignore[attr-defined]
+
+
 @transaction.atomic
 def overpayment_appropriate(*, actor: User | None, overpayment: Overpayment, decided_on: date) -> Appropriation | None:
-    """充当: apply what is left of an overpayment to the person's oldest amounts due.
+    """充当 (地方税法17条の2): apply what is left of an overpayment to the person's oldest amounts due
+    of the same pool (taxes, or NHI premiums) and of the actor's revenues: principal, then late fee.
 
     Each line takes effect when appropriation became possible (充当適状): the later of the
     installment's due date and the day the overpayment arose. None when nothing is due.
     """
+    if actor is not None and not actor.can_post_payments():
+        raise PermissionDenied("充当の権限がありません(収納担当・係長)。")
     if overpayment.person_id is None:
         raise LedgerError("宛名のない過誤納金は充当できません。")
-    _lock_person(overpayment.person_id)
-    locked = with_balance(Overpayment.objects.select_for_update().filter(pk=overpayment.pk)).get()
-    balance: int = locked.balance  # type: ignore[attr-defined]
-    if locked.amount < 0 or hasattr(locked, "reversal") or balance <= 0:
+    locked, balance = _lock_overpayment(overpayment)
+    if balance <= 0:
         return None
-    installments = _lock_installments(levy__person_id=overpayment.person_id, due_date__lte=decided_on)
+    revenues = targets_of(locked)
+    if actor is not None:
+        revenues &= actor.scopes()
+    installments = _lock_installments(
+        levy__person_id=overpayment.person_id, levy__revenue__in=sorted(revenues), due_date__lte=decided_on
+    )
     if not installments:
         return None
     appropriation = Appropriation.objects.create(overpayment=locked, decided_on=decided_on, created_by=actor)
@@ -500,20 +520,26 @@ def overpayment_appropriate(*, actor: User | None, overpayment: Overpayment, dec
 
 
 @transaction.atomic
-def overpayment_refund(*, actor: User | None, overpayment: Overpayment, decided_on: date) -> Refund:
-    """還付: pay back what is left of an overpayment, with refund interest from the day after payment."""
-    if overpayment.person_id is not None:
-        _lock_person(overpayment.person_id)
-    locked = (
-        with_balance(Overpayment.objects.select_for_update().filter(pk=overpayment.pk)).select_related("payment").get()
-    )
-    balance: int = locked.balance  # type: ignore[attr-defined]
-    if locked.amount < 0 or hasattr(locked, "reversal") or balance <= 0:
-        raise LedgerError("還付できる残額がありません。")
-    interest = refund_interest(amount=balance, start=locked.payment.paid_on, end=decided_on)
+def overpayment_refund(*, actor: User, overpayment: Overpayment, decided_on: date) -> Refund:
+    """還付 (17条の4): a supervisor decides to pay back what is left of an overpayment, with refund
+    interest (還付加算金) by the overpayment's class. Refused while the person owes amounts it must
+    first be appropriated to (17条の2: appropriation is mandatory)."""
+    if not actor.can_decide_refunds():
+        raise PermissionDenied("還付の決定は係長が行います。")
+    locked, balance = _lock_overpayment(overpayment)
+    if locked.person_id is not None:
+        _check_scope_revenues(actor, targets_of(locked))
+    preview = refund_preview(overpayment=locked, balance=balance, decided_on=decided_on)
+    if preview.problem or preview.interest is None:
+        raise LedgerError(preview.problem or "還付できません。")
     return Refund.objects.create(
-        overpayment=locked, amount=balance, interest=interest, decided_on=decided_on, created_by=actor
+        overpayment=locked, amount=balance, interest=preview.interest.amount, decided_on=decided_on, created_by=actor
     )
+
+
+def _check_scope_revenues(actor: User, revenues: frozenset[str]) -> None:
+    if not revenues & actor.scopes():
+        raise PermissionDenied("担当外の税目の過誤納金です。")
 
 
 @transaction.atomic

@@ -34,6 +34,7 @@ class Right(models.TextChoices):
     CAN_POST_PAYMENTS = "can_post_payments", "収納の登録 / post payments"
     CAN_REVERSE_PAYMENTS = "can_reverse_payments", "収納の取消 / reverse payments"
     CAN_IMPORT = "can_import", "連携ファイルの取込(全税目) / import interchange files (every revenue)"
+    CAN_DECIDE_REFUNDS = "can_decide_refunds", "還付の決定 / decide refunds"
     CAN_RUN_RETENTION = "can_run_retention", "保存期間経過データの消去 / purge data past retention"
     CAN_AUDIT = "can_audit", "アクセスログの監査 / audit the access log"
     CAN_MANAGE_ACCOUNTS = "can_manage_accounts", "アカウントの管理 / manage staff accounts"
@@ -62,6 +63,9 @@ class User(AbstractUser):
     def can_import(self) -> bool:
         """An interchange file may carry every revenue: a poster holding every revenue."""
         return self.can_post_payments() and self.holds_every_revenue()
+
+    def can_decide_refunds(self) -> bool:
+        return self.sees_personal_data() and self.role == Role.SUPERVISOR
 
     def can_run_retention(self) -> bool:
         return self.sees_personal_data() and self.role == Role.SUPERVISOR
