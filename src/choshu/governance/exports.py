@@ -34,7 +34,7 @@ from django.db.models import F
 from choshu.governance.catalogue import CATALOGUE, label_of
 from choshu.ledger.models import Installment
 from choshu.people.models import Person
-from choshu.rules.calendar import wareki
+from choshu.rules.calendar import fiscal_year_label
 
 # Letters and digits a person can read off paper without doubt: no 0/O/o, 1/l/I, nor 5/S, 2/Z.
 PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYabcdefghijkmnpqrstuvwxyz346789"
@@ -203,10 +203,6 @@ def _demand_select(keys: Sequence[str], revenues: frozenset[str], as_of: date) -
     return [found[k] for k in keys]
 
 
-def _fiscal_year_label(year: int) -> str:
-    return wareki(date(year, 5, 1)).split("年", 1)[0] + "年度"
-
-
 def _demand_rows(person_ids: Sequence[int], revenues: frozenset[str], as_of: date) -> Iterator[list[str]]:
     persons = {
         pk: (postal, address, name, designation_no or "")
@@ -225,7 +221,7 @@ def _demand_rows(person_ids: Sequence[int], revenues: frozenset[str], as_of: dat
                 address,
                 name,
                 designation_no,
-                f"{_fiscal_year_label(inst.levy.fiscal_year)} 第{inst.installment_no}期",
+                f"{fiscal_year_label(inst.levy.fiscal_year)} 第{inst.installment_no}期",
                 str(inst.amount),
                 str(inst.amount - inst.paid_principal),
             ]

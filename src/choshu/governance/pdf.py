@@ -9,27 +9,17 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from datetime import date, datetime
-from functools import cache
 
-from django.conf import settings
 from django.utils import timezone
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from choshu.governance.exports import export_kind
 from choshu.governance.models import ExportPackage, HandoverEntry
+from choshu.notices.pdf import japanese_font
 from choshu.rules.calendar import wareki
-
-FONT_NAME = "IPAexGothic"
-
-
-@cache
-def _font(path: str) -> str:
-    pdfmetrics.registerFont(TTFont(FONT_NAME, path))
-    return FONT_NAME
 
 
 def _moment(value: datetime) -> str:
@@ -39,7 +29,7 @@ def _moment(value: datetime) -> str:
 
 def password_notice_pdf(*, package: ExportPackage, password: str, issued_on: date) -> bytes:
     """パスワード通知書 (A4 portrait): the package it opens, its SHA-256, and the password."""
-    font = _font(str(settings.PDF_FONT_PATH))
+    font = japanese_font()
     buffer = io.BytesIO()
     width, height = A4
     c = Canvas(buffer, pagesize=A4, initialFontName=font, initialFontSize=10)
@@ -126,7 +116,7 @@ def _fit(c: Canvas, text: str, font: str, size: float, width: float) -> str:
 
 def handover_ledger_pdf(*, entries: Iterable[HandoverEntry], title: str, printed_at: datetime) -> bytes:
     """管理簿 (A4 landscape): 日時・方向・区分・内容・媒体・数量・双方の取扱者, one row per entry."""
-    font = _font(str(settings.PDF_FONT_PATH))
+    font = japanese_font()
     buffer = io.BytesIO()
     width, height = landscape(A4)
     c = Canvas(buffer, pagesize=landscape(A4), initialFontName=font, initialFontSize=8)

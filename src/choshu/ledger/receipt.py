@@ -11,22 +11,18 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
 from django.conf import settings
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from choshu.ledger.models import Allocation, Payment
+from choshu.notices.pdf import japanese_font
 from choshu.people.models import Person
-from choshu.rules.calendar import wareki
+from choshu.rules.calendar import fiscal_year_label, wareki
 from choshu.rules.money import format_yen
 from choshu.rules.revenue import REVENUES
-
-FONT_NAME = "IPAexGothic"
 
 
 @dataclass(frozen=True)
@@ -101,19 +97,13 @@ def receipt_of(*, payment: Payment) -> Receipt:
     return Receipt(payment=payment, person=payment.person, lines=lines, overpayment=overpaid)
 
 
-@cache
-def _register_font(path: str) -> str:
-    pdfmetrics.registerFont(TTFont(FONT_NAME, path))
-    return FONT_NAME
-
-
 def _yen(amount: int) -> str:
     return format_yen(amount)
 
 
 def receipt_pdf(receipt: Receipt, *, issued_on: date) -> bytes:
     """領収証書 on one A5 page (portrait), font embedded."""
-    font = _register_font(str(settings.PDF_FONT_PATH))
+    font = japanese_font()
     buffer = io.BytesIO()
     width, height = A5
     c = Canvas(buffer, pagesize=A5, initialFontName=font, initialFontSize=9)
@@ -166,7 +156,7 @@ def receipt_pdf(receipt: Receipt, *, issued_on: date) -> bytes:
     c.line(left, y - 1.5 * mm, right, y - 1.5 * mm)
     for line in receipt.lines:
         y -= 6 * mm
-        c.drawString(cols[0], y, _fiscal_year_label(line.fiscal_year))
+        c.drawString(cols[0], y, fiscal_year_label(line.fiscal_year))
         c.drawString(cols[1], y, line.revenue_label)
         c.drawString(cols[2], y, f"第{line.installment_no}期")
         c.drawRightString(cols[3], y, _yen(line.principal))
@@ -191,7 +181,3 @@ def receipt_pdf(receipt: Receipt, *, issued_on: date) -> bytes:
     c.showPage()
     c.save()
     return buffer.getvalue()
-
-
-def _fiscal_year_label(year: int) -> str:
-    return wareki(date(year, 5, 1)).split("年", 1)[0] + "年度"

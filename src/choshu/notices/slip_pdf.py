@@ -15,43 +15,28 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
-from functools import cache
 
-from django.conf import settings
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from choshu.formats.cvs_barcode import human_readable
+from choshu.notices.pdf import FONT_NAME, japanese_font
 from choshu.notices.slips import Slip, barcode_cap
 from choshu.people.models import Person
-from choshu.rules.calendar import wareki
+from choshu.rules.calendar import fiscal_year_label, wareki
 from choshu.rules.money import format_yen
 
-FONT_NAME = "IPAexGothic"
 FNC1 = "\xf1"  # reportlab's Code128 writes FNC1 for this character
 MODULE = 0.205 * mm
 BARCODE_HEIGHT = 13 * mm
 QR_SIZE = 28 * mm
 SLIPS_PER_PAGE = 3
 SLIP_HEIGHT = 92 * mm
-
-
-@cache
-def _font(path: str) -> str:
-    pdfmetrics.registerFont(TTFont(FONT_NAME, path))
-    return FONT_NAME
-
-
-def fiscal_year_label(year: int) -> str:
-    """2025 → "令和7年度"."""
-    return wareki(date(year, 5, 1)).split("年", 1)[0] + "年度"
 
 
 def _grouped(digits: str, size: int = 4) -> str:
@@ -159,7 +144,7 @@ def slip_pdf(*, person: Person, slips: Sequence[Slip], issued_on: date) -> bytes
     """The slips of one person on A4 pages, three a page, with cut lines between them."""
     if not slips:
         raise ValueError("no slips to render")
-    _font(str(settings.PDF_FONT_PATH))
+    japanese_font()
     buffer = io.BytesIO()
     width, height = A4
     c = Canvas(buffer, pagesize=A4, initialFontName=FONT_NAME, initialFontSize=9)

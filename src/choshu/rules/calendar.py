@@ -78,3 +78,8 @@ def wareki_short(d: date) -> str:
 def fiscal_year_of(d: date) -> int:
     """Fiscal year (年度), April–March: 2026-03-31 → 2025, 2026-04-01 → 2026."""
     return d.year if d.month >= 4 else d.year - 1
+
+
+def fiscal_year_label(year: int) -> str:
+    """年度 in 和暦: 2025 → "令和7年度"; 2019 → "令和元年度" (the era in force for most of the year)."""
+    return wareki(date(year, 5, 1)).split("年", 1)[0] + "年度"

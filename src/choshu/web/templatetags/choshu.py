@@ -14,6 +14,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from choshu.rules.calendar import fiscal_year_label
 from choshu.rules.calendar import wareki as rules_wareki
 from choshu.rules.calendar import wareki_short as rules_wareki_short
 from choshu.rules.money import format_yen
@@ -89,8 +90,4 @@ def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 
 
-@register.filter
-def fiscal_year_label(year: int) -> str:
-    """年度 in 和暦: 2025 → "令和7年度"; 2019 → "令和元年度" (the era in force for most of the year)."""
-    text = wareki_text(date(year, 5, 1))
-    return text.split("年", 1)[0] + "年度"
+register.filter("fiscal_year_label", fiscal_year_label)
