@@ -18,6 +18,7 @@ from choshu.formats.cvs_barcode import build_barcode, free_area
 from choshu.formats.payment_event import PaymentEvent
 from choshu.formats.payment_key import payment_key
 from choshu.ledger.models import Allocation, Installment, Overpayment, Payment, Suspense
+from choshu.ledger.services import counter_payment_post, overpayment_appropriate, overpayment_refund
 from choshu.payments import urls, views
 from choshu.payments.models import ChannelImport, ChannelRecord
 from choshu.payments.services import channel_file_import
@@ -38,6 +39,10 @@ MATRIX: dict[str, tuple[str, set[str], bool]] = {
     "payments_suspense": ("get", POSTERS, True),
     "payments_suspense_item": ("get", POSTERS, True),
     "payments_unconfirmed": ("get", POSTERS, True),
+    "payments_overpayments": ("get", POSTERS, True),
+    "payments_overpayment": ("get", POSTERS, True),
+    "payments_appropriation_notice": ("get", POSTERS, True),
+    "payments_refund_notice": ("get", POSTERS, True),
 }
 
 
@@ -106,6 +111,7 @@ class World:
     run: ChannelImport
     suspense: Suspense
     preliminary: ChannelRecord
+    overpayment: Overpayment  # an NHI premium overpaid, partly appropriated, the rest refunded
 
 
 @pytest.fixture
@@ -132,7 +138,23 @@ def world(today: date) -> World:
         run=run,
         suspense=Suspense.objects.get(resolves__isnull=True),
         preliminary=ChannelRecord.objects.get(kind="preliminary"),
+        overpayment=_settled_overpayment(today),
     )
+
+
+def _settled_overpayment(today: date) -> Overpayment:
+    household = make_person(atena_no="729901", name="国保 二郎")
+    first, second = make_levy(
+        household, [10_000, 5_000], [today + timedelta(days=20), today - timedelta(days=10)], revenue="nhi"
+    ).installments.order_by("installment_no")
+    payment = counter_payment_post(
+        actor=make_user(Role.CLERK), person=household, installment_ids=[first.pk], amount=30_000, paid_on=today
+    )
+    over = Overpayment.objects.get(payment=payment)
+    boss = make_user(Role.SUPERVISOR)
+    assert overpayment_appropriate(actor=boss, overpayment=over, decided_on=today) is not None
+    overpayment_refund(actor=boss, overpayment=over, decided_on=today)
+    return over
 
 
 def _url(name: str, w: World) -> str:
@@ -140,6 +162,12 @@ def _url(name: str, w: World) -> str:
         return reverse(name, kwargs={"import_id": w.run.pk})
     if name == "payments_suspense_item":
         return reverse(name, kwargs={"suspense_id": w.suspense.pk}) + "?atena_no=720001"
+    if name == "payments_overpayment":
+        return reverse(name, kwargs={"overpayment_id": w.overpayment.pk})
+    if name == "payments_appropriation_notice":
+        return reverse(name, kwargs={"appropriation_id": w.overpayment.appropriations.get().pk})
+    if name == "payments_refund_notice":
+        return reverse(name, kwargs={"refund_id": w.overpayment.refunds.get().pk})
     return reverse(name)
 
 

@@ -1,5 +1,5 @@
 """Reads of 過誤納金 (overpayments): where one may be appropriated, what a person still owes, the
-refund interest of a refund or of an appropriation (docs/payments-overpayments.md).
+refund interest of a refund or of an appropriation, and what their notices say (docs/overpayments.md).
 
 - Interest class: an overpayment of reason `excess` is money paid beyond what was due (誤納,
   17条の4第1項第4号); of reason `revision` money that a lowering revision (更正・賦課決定) made
@@ -21,7 +21,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from choshu.ledger.models import Allocation, Appropriation, Installment, Overpayment
+from choshu.ledger.models import Allocation, Appropriation, Installment, Overpayment, Refund
 from choshu.ledger.selectors import InstallmentLine, installment_lines, overpayment_scope, with_balance
 from choshu.rules.latefee import RateNotFound
 from choshu.rules.refund import Event, InterestClass, RefundInterest, compute_refund_interest
@@ -228,3 +228,64 @@ def _sum_by_day(lines: Iterable[tuple[date, int]]) -> dict[date, int]:
     for day, amount in lines:
         total[day] += amount
     return dict(total)
+
+
+# ---- notices (充当通知書・還付通知書, 17条の2第5項) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoticeLine:
+    """One installment's part of an appropriation."""
+
+    fiscal_year: int
+    revenue: str
+    installment_no: int
+    kind: str  # Allocation.Kind
+    amount: int
+    effective_on: date  # 充当適状
+
+    @property
+    def revenue_label(self) -> str:
+        return REVENUES[self.revenue].label
+
+
+@dataclass(frozen=True)
+class AppropriationNotice:
+    appropriation: Appropriation
+    overpayment: Overpayment
+    lines: list[NoticeLine]
+    interest: AppropriationInterest
+
+    @property
+    def total(self) -> int:
+        return sum(line.amount for line in self.lines)
+
+
+def appropriation_notice(appropriation: Appropriation) -> AppropriationNotice:
+    """What the 充当通知書 says: the overpayment, each line appropriated, and the refund interest."""
+    rows = (
+        Allocation.objects.filter(appropriation=appropriation, reason=Allocation.Reason.ALLOCATE)
+        .order_by("installment__due_date", "installment_id", "kind")
+        .values_list(
+            "installment__levy__fiscal_year",
+            "installment__levy__revenue",
+            "installment__installment_no",
+            "kind",
+            "amount",
+            "effective_on",
+        )
+    )
+    lines = [NoticeLine(*row) for row in rows]
+    interest = appropriation_interest(appropriation, [(line.effective_on, line.amount) for line in lines])
+    return AppropriationNotice(appropriation, appropriation.overpayment, lines, interest)
+
+
+def refund_interest_of(refund: Refund) -> RefundInterest:
+    """How a decided refund's interest was computed (the same rule as its decision)."""
+    overpayment = refund.overpayment
+    return compute_refund_interest(
+        amount=refund.amount,
+        kind=interest_class(overpayment),
+        events=interest_events(overpayment),
+        decided_on=refund.decided_on,
+    )

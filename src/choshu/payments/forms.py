@@ -82,3 +82,24 @@ class SuspenseResolveForm(forms.Form):
     def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["installment_ids"].choices = choices  # type: ignore[attr-defined]
+
+
+class OverpaymentDecisionForm(forms.Form):
+    """充当日 or 支出決定日: today or earlier (a decision is never dated in the future)."""
+
+    decided_on = forms.DateField(
+        label="決定日",
+        widget=DATE,
+        error_messages={"required": "決定日を入力してください。", "invalid": "日付の形式が正しくありません。"},
+    )
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["decided_on"].initial = today
+
+    def clean_decided_on(self) -> date:
+        decided_on: date = self.cleaned_data["decided_on"]
+        if decided_on > self.today:
+            raise forms.ValidationError("決定日に未来の日付は指定できません。")
+        return decided_on

@@ -1,12 +1,14 @@
-"""Screens of 収納データ (thin): channel-file imports and their records, 未確認入金, 速報未確報.
+"""Screens of 収納データ (thin): channel-file imports and their records, 未確認入金, 速報未確報,
+過誤納金 (appropriation, refund and their notices).
 
 All of them are for the collection roles (`User.can_post_payments`: 収納担当, 係長); anyone else
 gets 403. A user sees persons of their revenue scope only: a record or 速報 whose installment is of
 another revenue is not listed (the counts of a file are totals and are shown whole).
 
 Access log (audit.services): the import detail, the 速報未確報 list and the suspense screen with a
-person looked up write one read entry after rendering; a suspense resolution writes its change
-entry in the transaction of the change; the import itself is logged by `channel_file_import`.
+person looked up, the overpayment list and page write one read entry after rendering, a notice
+one print entry; a suspense resolution, appropriation or refund writes its change entry in the
+transaction of the change; the import itself is logged by `channel_file_import`.
 
 An uploaded channel file is read in memory (`InMemoryUploadHandler`) and never written to disk,
 not even as a temporary file (seed 002: data does not linger on the terminal); choshu keeps its
@@ -36,10 +38,21 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from choshu.audit.models import AccessChannel, Action
 from choshu.audit.services import access_log_request, ref, request_client_address
-from choshu.ledger.models import Suspense
+from choshu.ledger.models import Appropriation, Overpayment, Refund, Suspense
+from choshu.ledger.overpayments import (
+    appropriation_notice,
+    balance_of,
+    open_overpayments,
+    owed_lines,
+    refund_interest_of,
+    refund_preview,
+    targets_of,
+    visible_overpayments,
+)
 from choshu.ledger.selectors import InstallmentLine, PersonLedger, person_ledger
-from choshu.ledger.services import LedgerError, suspense_resolve
-from choshu.payments.forms import ChannelImportForm, SuspenseResolveForm, format_label
+from choshu.ledger.services import LedgerError, overpayment_appropriate, overpayment_refund, suspense_resolve
+from choshu.notices.overpayment_pdf import appropriation_notice_pdf, refund_notice_pdf
+from choshu.payments.forms import ChannelImportForm, OverpaymentDecisionForm, SuspenseResolveForm, format_label
 from choshu.payments.models import ChannelImport, ChannelRecord
 from choshu.payments.selectors import open_suspense, recent_imports, unconfirmed_preliminaries
 from choshu.payments.services import channel_file_import
@@ -358,3 +371,125 @@ def unconfirmed(request: HttpRequest) -> HttpResponse:
     if persons:
         access_log_request(request, action=Action.READ, subjects=persons)
     return response
+
+
+# ---- 過誤納金 (充当・還付) ------------------------------------------------------------------------
+
+
+@require_GET
+@collection_required
+def overpayments(request: HttpRequest) -> HttpResponse:
+    """過誤納金: what is left of overpayments in the user's revenues, oldest first."""
+    user = staff_user(request)
+    page = _page(request, open_overpayments(user.scopes()).select_related("person", "payment"))
+    items = list(page.object_list)
+    response = render(request, "payments/overpayments.html", {"page": page, "items": items})
+    persons = sorted({ref("person", o.person_id) for o in items if o.person_id is not None})
+    if persons:
+        access_log_request(request, action=Action.READ, subjects=persons)
+    return response
+
+
+def _overpayment_for(user: User, overpayment_id: int) -> Overpayment:
+    """An overpayment the user's revenues cover (404 otherwise, as for a person out of scope)."""
+    return get_object_or_404(visible_overpayments(user.scopes()).select_related("person", "payment"), pk=overpayment_id)
+
+
+@require_http_methods(["GET", "POST"])
+@collection_required
+def overpayment_detail(request: HttpRequest, overpayment_id: int) -> HttpResponse:
+    """過誤納金の処理: appropriate (充当) to what the person owes, or, when nothing is owed, a
+    supervisor decides the refund (還付) with its interest; the notices of both."""
+    user = staff_user(request)
+    overpayment = _overpayment_for(user, overpayment_id)
+    today = _today()
+    form = OverpaymentDecisionForm(request.POST or None, today=today)
+    if request.method == "POST" and form.is_valid():
+        decided_on = form.cleaned_data["decided_on"]
+        action = request.POST.get("action")
+        try:
+            with transaction.atomic():
+                if action == "refund":
+                    refund = overpayment_refund(actor=user, overpayment=overpayment, decided_on=decided_on)
+                    subjects = [ref("person", overpayment.person_id), ref("refund", refund.pk)]
+                    done = f"還付を決定しました(還付金 {refund.amount:,}円、還付加算金 {refund.interest:,}円)。"
+                else:
+                    appropriation = overpayment_appropriate(actor=user, overpayment=overpayment, decided_on=decided_on)
+                    if appropriation is None:
+                        raise LedgerError("充当できる未納がありません。")
+                    subjects = [ref("person", overpayment.person_id), ref("appropriation", appropriation.pk)]
+                    done = "充当しました。充当通知書を印刷してください。"
+                access_log_request(request, action=Action.CHANGE, subjects=subjects)
+        except LedgerError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, done)
+            return redirect("payments_overpayment", overpayment_id=overpayment.pk)
+    balance = balance_of(overpayment)
+    owed: list[InstallmentLine] = []
+    preview = None
+    if overpayment.person_id is not None and balance > 0:
+        owed = owed_lines(
+            person_id=overpayment.person_id, revenues=targets_of(overpayment) & user.scopes(), as_of=today
+        )
+        preview = refund_preview(overpayment=overpayment, balance=balance, decided_on=today)
+    context = {
+        "overpayment": overpayment,
+        "balance": balance,
+        "owed": owed,
+        "preview": preview,
+        "form": form,
+        "today": today,
+        "can_refund": user.can_decide_refunds(),
+        "appropriations": list(overpayment.appropriations.select_related("created_by").order_by("pk")),
+        "refunds": list(overpayment.refunds.select_related("created_by").order_by("pk")),
+    }
+    response = render(request, "payments/overpayment.html", context)
+    if request.method == "GET" and overpayment.person_id is not None:
+        access_log_request(
+            request,
+            action=Action.READ,
+            subjects=[ref("person", overpayment.person_id), ref("overpayment", overpayment.pk)],
+        )
+    return response
+
+
+def _pdf(request: HttpRequest, data: bytes, name: str, subjects: list[str]) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    access_log_request(request, action=Action.PRINT, subjects=subjects)
+    return response
+
+
+@require_GET
+@collection_required
+def appropriation_notice_download(request: HttpRequest, appropriation_id: int) -> HttpResponse:
+    """充当通知書 (PDF)."""
+    user = staff_user(request)
+    appropriation = get_object_or_404(
+        Appropriation.objects.select_related("overpayment__person", "overpayment__payment"),
+        pk=appropriation_id,
+        overpayment__in=visible_overpayments(user.scopes()),
+    )
+    data = appropriation_notice_pdf(appropriation_notice(appropriation), issued_on=_today())
+    subjects = [ref("person", appropriation.overpayment.person_id), ref("appropriation", appropriation.pk)]
+    return _pdf(request, data, f"appropriation-{appropriation.pk}.pdf", subjects)
+
+
+@require_GET
+@collection_required
+def refund_notice_download(request: HttpRequest, refund_id: int) -> HttpResponse:
+    """還付通知書 (PDF)."""
+    user = staff_user(request)
+    refund = get_object_or_404(
+        Refund.objects.select_related("overpayment__person", "overpayment__payment"),
+        pk=refund_id,
+        overpayment__in=visible_overpayments(user.scopes()),
+    )
+    data = refund_notice_pdf(refund, refund_interest_of(refund), issued_on=_today())
+    return _pdf(
+        request,
+        data,
+        f"refund-{refund.pk}.pdf",
+        [ref("person", refund.overpayment.person_id), ref("refund", refund.pk)],
+    )
