@@ -11,13 +11,18 @@ from pathlib import Path
 
 import pytest
 import pyzipper
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 
 from choshu.audit.models import AccessLogEntry
+from choshu.formats import cvs_csv
+from choshu.formats.cvs_barcode import build_barcode, free_area
+from choshu.formats.payment_key import payment_key
 from choshu.governance import services
 from choshu.governance.exports import DEMAND_PRINT, FIELD_SURVEY, PASSWORD_ALPHABET, ExportError
 from choshu.governance.models import Contract, Contractor, ExportPackage, HandoverEntry
+from choshu.payments.services import channel_file_import
 from choshu.people.models import Person
 from choshu.staff.models import Role, User
 from tests.factories import make_levy, make_person, make_user
@@ -300,6 +305,30 @@ def test_demand_print_data_in_shift_jis(
     assert len(rows) == 2  # the installment not yet due is not demanded
     assert rows[1][2:4] == ["株式会社新宿商事", "S0001"] and rows[1][5:] == ["30000", "30000"]
     assert rows[1][4].endswith("第1期")
+
+
+def test_an_employer_whose_payment_is_pending_gets_no_demand(clerk: User, today: date) -> None:
+    """A 速報 (paid at a store, 確報 not yet in) stops the demand: no letter crosses the payment (行き違い)."""
+    employer = _employer("S0002", today)
+    overdue = employer.levies.get().installments.get(installment_no=1)
+    sokuho = cvs_csv.make_event(
+        data_type="01",
+        barcode=build_barcode(
+            company_code=settings.CVS_COMPANY_CODE,
+            free_area=free_area(prefix=settings.CVS_AGENT_PREFIX, key=payment_key(overdue.pk)),
+            reissue=0,
+            due_date=None,
+            amount=30_000,
+        ),
+        paid_on=today - timedelta(days=1),
+        paid_time="1015",
+    )
+    result = channel_file_import(
+        actor=None, format="cvs-csv", file_name="sokuho.csv", data=cvs_csv.dump([sokuho]), received_on=today
+    )
+    assert result.ok and result.counts == {"pending": 1}
+    with pytest.raises(ExportError, match="督促対象の期別がありません"):
+        DEMAND_PRINT.select(["S0002"], frozenset({"resident_special"}), today)
 
 
 def test_a_character_shift_jis_cannot_carry_refuses_the_export(

@@ -559,3 +559,10 @@ def test_list_screens_take_a_fixed_number_of_queries(
     for name in ("payments_imports", "payments_suspense", "payments_unconfirmed"):
         with django_assert_max_num_queries(15):  # type: ignore[operator]
             assert client.get(reverse(name)).status_code == 200
+
+
+def test_the_ledger_shows_a_payment_pending(client: Client, world: World) -> None:
+    """The NHI installment has a 速報 and no 確報: 納付確認中 on the person's ledger."""
+    client.force_login(make_user(Role.CLERK))
+    body = client.get(reverse("ledger", args=[world.person.atena_no])).content.decode()
+    assert body.count("納付確認中</span>") == 1

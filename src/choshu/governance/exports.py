@@ -29,10 +29,11 @@ from dataclasses import dataclass
 from datetime import date
 
 import pyzipper
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from choshu.governance.catalogue import CATALOGUE, label_of
 from choshu.ledger.models import Installment
+from choshu.payments.selectors import payment_pending_installments
 from choshu.people.models import Person
 from choshu.rules.calendar import fiscal_year_label
 
@@ -100,14 +101,19 @@ def clean_keys(text: str) -> list[str]:
     return list(dict.fromkeys(p.strip() for p in parts if p.strip()))
 
 
+def _overdue_installments(person_ids: Sequence[int], revenues: frozenset[str], as_of: date) -> QuerySet[Installment]:
+    """Unpaid after their due date, and no payment pending (速報 without its 確報: no letter, 行き違い)."""
+    return Installment.objects.filter(
+        levy__person_id__in=list(person_ids),
+        levy__revenue__in=sorted(revenues),
+        due_date__lt=as_of,
+        paid_principal__lt=F("amount"),
+    ).exclude(pk__in=payment_pending_installments())
+
+
 def _overdue(person_ids: Sequence[int], revenues: frozenset[str], as_of: date) -> Iterator[Installment]:
     return (
-        Installment.objects.filter(
-            levy__person_id__in=list(person_ids),
-            levy__revenue__in=sorted(revenues),
-            due_date__lt=as_of,
-            paid_principal__lt=F("amount"),
-        )
+        _overdue_installments(person_ids, revenues, as_of)
         .select_related("levy")
         .order_by("levy__person_id", "levy__fiscal_year", "due_date", "pk")
         .iterator(chunk_size=2000)
@@ -115,14 +121,7 @@ def _overdue(person_ids: Sequence[int], revenues: frozenset[str], as_of: date) -
 
 
 def _delinquent_ids(person_ids: Sequence[int], revenues: frozenset[str], as_of: date) -> set[int]:
-    return set(
-        Installment.objects.filter(
-            levy__person_id__in=list(person_ids),
-            levy__revenue__in=sorted(revenues),
-            due_date__lt=as_of,
-            paid_principal__lt=F("amount"),
-        ).values_list("levy__person_id", flat=True)
-    )
+    return set(_overdue_installments(person_ids, revenues, as_of).values_list("levy__person_id", flat=True))
 
 
 def _check_count(kind_max: int, keys: Sequence[str]) -> None:

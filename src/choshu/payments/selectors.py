@@ -25,6 +25,13 @@ def payment_pending_installments() -> QuerySet[ChannelRecord, Any]:
     return open_preliminaries().values("installment_id")
 
 
+def pending_among(installment_ids: list[int]) -> set[int]:
+    """Which of these installments have a payment pending (納付確認中); one query, none for no ids."""
+    if not installment_ids:
+        return set()
+    return set(open_preliminaries().filter(installment_id__in=installment_ids).values_list("installment_id", flat=True))
+
+
 def unconfirmed_preliminaries(*, as_of: date, days: int) -> QuerySet[ChannelRecord]:
     """速報 (matched or not) with no 確報 or 取消 more than ``days`` days after the store took the money."""
     return (

@@ -27,6 +27,7 @@ from choshu.ledger.models import Channel, Payment
 from choshu.ledger.receipt import Receipt, receipt_of, receipt_pdf
 from choshu.ledger.selectors import InstallmentLine, PersonLedger, person_ledger
 from choshu.ledger.services import LedgerError, counter_payment_post, payment_reverse
+from choshu.payments.selectors import pending_among
 from choshu.people.models import Person
 from choshu.people.selectors import person_in_scope, person_search
 from choshu.staff.models import User
@@ -124,7 +125,9 @@ def ledger(request: HttpRequest, atena_no: str) -> HttpResponse:
     """個人収納状況: every revenue in the user's scope, balances, late fee as of today, payments."""
     ledger = _ledger_for(request, atena_no)
     purpose = request_purpose(request)
-    response = render(request, "web/ledger.html", {"ledger": ledger, "today": _today(), "purpose": purpose})
+    pending = pending_among([line.installment_id for line in ledger.installments if line.balance > 0])
+    context = {"ledger": ledger, "today": _today(), "purpose": purpose, "pending": pending}
+    response = render(request, "web/ledger.html", context)
     access_log_request(request, action=Action.READ, subjects=[ref("person", ledger.person.pk)], purpose=purpose)
     return response
 
