@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import F, OuterRef, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet
 
 from choshu.ledger.models import Suspense
 from choshu.ledger.selectors import sum_subquery
 from choshu.payments.models import ChannelImport, ChannelRecord
+from choshu.rules.revenue import REVENUES
+
+
+def installment_scope(revenues: Collection[str] | None, installment_field: str = "installment") -> Q:
+    """Rows whose installment is of `revenues`, or that name no installment (None or every revenue: all)."""
+    if revenues is None or set(REVENUES) <= set(revenues):
+        return Q()
+    return Q(**{f"{installment_field}__isnull": True}) | Q(
+        **{f"{installment_field}__levy__revenue__in": sorted(revenues)}
+    )
 
 
 def open_preliminaries() -> QuerySet[ChannelRecord]:

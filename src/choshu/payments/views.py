@@ -54,7 +54,7 @@ from choshu.ledger.services import LedgerError, overpayment_appropriate, overpay
 from choshu.notices.overpayment_pdf import appropriation_notice_pdf, refund_notice_pdf
 from choshu.payments.forms import ChannelImportForm, OverpaymentDecisionForm, SuspenseResolveForm, format_label
 from choshu.payments.models import ChannelImport, ChannelRecord
-from choshu.payments.selectors import open_suspense, recent_imports, unconfirmed_preliminaries
+from choshu.payments.selectors import installment_scope, open_suspense, recent_imports, unconfirmed_preliminaries
 from choshu.payments.services import channel_file_import
 from choshu.people.models import Person
 from choshu.staff.models import User
@@ -87,13 +87,9 @@ def _page(request: HttpRequest, rows: QuerySet[Any]) -> Page:
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _in_scope(user: User, installment_field: str = "installment") -> Q:
+def _in_scope(user: User) -> Q:
     """Rows whose installment is of the user's revenues, or that name no installment."""
-    if user.holds_every_revenue():
-        return Q()
-    return Q(**{f"{installment_field}__isnull": True}) | Q(
-        **{f"{installment_field}__levy__revenue__in": sorted(user.scopes())}
-    )
+    return installment_scope(user.scopes())
 
 
 def _persons(records: Iterable[ChannelRecord]) -> list[str]:

@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from choshu.audit.models import AccessChannel, Action
-from choshu.audit.services import access_log_write
+from choshu.audit.services import access_log_write, ref
 from choshu.formats.channels import FORMATS
-from choshu.payments.selectors import open_suspense, unconfirmed_preliminaries
+from choshu.payments.selectors import installment_scope, open_suspense, unconfirmed_preliminaries
 from choshu.payments.services import channel_file_import
 from choshu.staff.cli import command_actor
 from choshu.staff.models import Right
@@ -87,12 +87,18 @@ class Command(BaseCommand):
 
     def _unconfirmed(self, options: dict[str, Any]) -> None:
         as_of = options["as_of"] or timezone.localdate()
+        actor = options["actor"]
         with transaction.atomic():  # nothing is printed unless the access-log entry is written
-            records = list(unconfirmed_preliminaries(as_of=as_of, days=options["days"]))
+            records = list(
+                unconfirmed_preliminaries(as_of=as_of, days=options["days"])
+                .filter(installment_scope(actor.scopes() if actor is not None else None))
+                .select_related("installment__levy")
+            )
+            persons = sorted({r.installment.levy.person_id for r in records if r.installment is not None})
             access_log_write(  # the list names installments, hence persons
-                actor=options["actor"],
+                actor=actor,
                 action=Action.READ,
-                subjects=[f"count:preliminary:{len(records)}"],
+                subjects=[f"count:preliminary:{len(records)}", *(ref("person", pk) for pk in persons)],
                 purpose="batch:payments:unconfirmed",
                 channel=AccessChannel.CLI,
             )
