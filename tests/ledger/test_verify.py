@@ -9,6 +9,7 @@ from choshu.ledger.services import counter_payment_post
 from choshu.ledger.verify import ledger_violations
 from choshu.staff.models import Role
 from tests.factories import make_levy, make_person, make_user
+from tests.payments.test_channel_import import _event, _import
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +48,16 @@ def test_a_corrupted_row_is_reported_and_exits_1(sql, check, capsys):
     assert exit_.value.code == 1
     assert f'"check": "{check}"' in capsys.readouterr().out
     assert Allocation.objects.filter(installment=inst).exists()
+
+
+def test_channel_money_counted_twice_is_reported():
+    """A 速報 then its 確報 post once; a record pointed at a second payment breaks `channel_once`."""
+    inst = make_levy(make_person(), [12_300], [date(2025, 7, 31)]).installments.get()
+    assert _import([_event("01", inst)]).ok
+    assert _import([_event("02", inst)], name="kakuho.csv").ok
+    assert ledger_violations(as_of=date(2025, 8, 1)) == []
+    with connection.cursor() as cursor:  # the 速報 made to look posted with the 確報's payment
+        cursor.execute("UPDATE payments_channelrecord SET payment_id = (SELECT MAX(id) FROM ledger_payment)")
+    found = {(v.check, v.detail) for v in ledger_violations(as_of=date(2025, 8, 1))}
+    assert ("channel_once", "a 速報 with a payment") in found
+    assert any(check == "channel_once" and "posted by 2 channel records" in detail for check, detail in found)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
 
 from choshu.ledger.models import Allocation, Installment, InstallmentAmount, Overpayment, Payment, Suspense
 from choshu.ledger.selectors import late_fee_of, late_fee_paid, principal_history, sum_subquery, with_balance
@@ -114,6 +114,40 @@ def _suspense_net() -> Iterator[Violation]:
         yield Violation("suspense_net", "suspense", pk, f"held {amount}, resolved {-resolved}")
 
 
+def _channel_once() -> Iterator[Violation]:
+    """Channel money counted once: a posted 確報 has its payment, a 速報 none, a payment one record,
+    and one payment reference no two live (unreversed) payments."""
+    from choshu.payments.models import ChannelRecord  # the channel records sit on top of the ledger
+
+    Kind, Outcome = ChannelRecord.Kind, ChannelRecord.Outcome
+    missing = ChannelRecord.objects.filter(
+        kind=Kind.CONFIRMED, outcome__in=[Outcome.POSTED, Outcome.SUSPENSE], payment__isnull=True
+    )
+    for pk in missing.values_list("pk", flat=True):
+        yield Violation("channel_once", "channelrecord", pk, "a posted 確報 without its payment")
+    for pk in ChannelRecord.objects.filter(kind=Kind.PRELIMINARY, payment__isnull=False).values_list("pk", flat=True):
+        yield Violation("channel_once", "channelrecord", pk, "a 速報 with a payment")
+    shared = (
+        ChannelRecord.objects.filter(payment__isnull=False)
+        .values("payment")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .order_by()
+    )
+    for row in shared:
+        yield Violation("channel_once", "payment", row["payment"], f"posted by {row['n']} channel records")
+    live = (
+        ChannelRecord.objects.filter(payment__isnull=False, payment__reversal__isnull=True)
+        .values("payment_ref")
+        .annotate(n=Count("pk"), first=Min("payment"))
+        .filter(n__gt=1)
+        .order_by()
+        .values_list("payment_ref", "n", "first")
+    )
+    for ref, n, first in live:
+        yield Violation("channel_once", "payment", first, f"{n} live payments for {ref}")
+
+
 def _late_fee_paid(as_of: date) -> Iterator[Violation]:
     ids = (
         Allocation.objects.filter(kind=Allocation.Kind.LATE_FEE)
@@ -148,6 +182,7 @@ CHECKS = {
     "reversal_mirror": _reversals,
     "allocation_net": _net_allocations,
     "suspense_net": _suspense_net,
+    "channel_once": _channel_once,
 }
 
 
