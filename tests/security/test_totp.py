@@ -9,6 +9,7 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from choshu.audit.models import AccessLogEntry
 from choshu.staff.models import Role, User
 from tests.factories import make_user
 
@@ -51,6 +52,8 @@ def test_a_wrong_code_is_refused(client: Client, totp_on: None) -> None:
     assert response.status_code == 200 and "確認コードが正しくありません" in response.content.decode()
     assert client.post("/otp/verify/", {"code": "12ab56"}).status_code == 200
     assert client.get("/").status_code == 302
+    # The wrong code is in the access log (the malformed one never reached the check).
+    assert AccessLogEntry.objects.filter(action="totp_fail").count() == 1
 
 
 def test_an_htmx_request_is_redirected_as_a_whole_page(client: Client, totp_on: None) -> None:

@@ -34,10 +34,19 @@ class Action(models.TextChoices):
     LOCKOUT = "lockout", "アカウントロック"
     UNLOCK = "unlock", "ロック解除"
     TOTP_RESET = "totp_reset", "二要素認証の再設定"
+    TOTP_FAILED = "totp_fail", "二要素認証の失敗"
 
 
 AUTH_ACTIONS = frozenset(
-    {Action.LOGIN, Action.LOGIN_FAILED, Action.LOGOUT, Action.LOCKOUT, Action.UNLOCK, Action.TOTP_RESET}
+    {
+        Action.LOGIN,
+        Action.LOGIN_FAILED,
+        Action.LOGOUT,
+        Action.LOCKOUT,
+        Action.UNLOCK,
+        Action.TOTP_RESET,
+        Action.TOTP_FAILED,
+    }
 )
 
 

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token
 
+from choshu.audit.models import Action
+from choshu.staff.auth_events import log_auth_event
 from choshu.staff.models import User
 from choshu.staff.selectors import totp_device_confirmed, totp_required
 from choshu.staff.services import totp_device_confirm, totp_device_prepare, totp_qr_data_uri, totp_secret
@@ -69,6 +71,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         if device is not None:
             otp_login(request, device)
             return redirect(_next_url(request))
+        log_auth_event(action=Action.TOTP_FAILED, user=user, actor=user, request=request)
         form.add_error("code", WRONG_CODE)
     return render(request, "staff/otp_verify.html", {"form": form, "next": _next_url(request)})
 
