@@ -26,9 +26,7 @@ from choshu.formats.channel_fields import (
     RECORD_LENGTH,
     TRAILER,
     Fields,
-    check_totals,
-    finish,
-    fixed_file,
+    parse_fixed,
     text_field,
     totals_record,
 )
@@ -99,15 +97,16 @@ def _data(line: int, raw: bytes, received_on: date, errors: list[ParseError]) ->
 
 def parse(data: bytes, *, received_on: date) -> ChannelFile:
     """Validate a whole file; a file with any error has no events."""
-    errors: list[ParseError] = []
-    parts = fixed_file(data, errors, type_column=TYPE_COLUMN)
-    head = _header(*parts.header, received_on, errors) if parts.header else {}
-    events = [e for line, raw in parts.data if (e := _data(line, raw, received_on, errors)) is not None]
-    if parts.trailer is not None:
-        full = {"合計件数": len(parts.data), "合計金額": sum(e.amount for e in events)}
-        expected = parts.expected_totals(full, data_ok=len(events) == len(parts.data), count="合計件数")
-        check_totals(Fields(*parts.trailer, errors), TRAILER_LAYOUT, expected)
-    return ChannelFile(format=FORMAT, events=[] if errors else events, errors=finish(errors), header=head)
+    return parse_fixed(
+        data,
+        received_on=received_on,
+        format=FORMAT,
+        type_column=TYPE_COLUMN,
+        header=_header,
+        record=lambda line, raw, received_on, _head, errors: _data(line, raw, received_on, errors),
+        totals=lambda events, records: {"合計件数": records, "合計金額": sum(e.amount for e in events)},
+        trailer_layout=TRAILER_LAYOUT,
+    )
 
 
 def _record(

@@ -21,11 +21,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from choshu.formats.errors import ParseError
+from choshu.formats.payment_event import ChannelFile, PaymentEvent
 
 RECORD_COLUMN = "-"  # the column of a problem with a whole record (or, on line 0, the file)
 RECORD_LENGTH = 120
@@ -432,6 +433,64 @@ def text_field(value: str, length: int, name: str) -> bytes:
     if len(raw) > length:
         raise ValueError(f"{name}: {value!r} is {len(raw)} bytes in Shift_JIS, the field holds {length}")
     return raw.ljust(length, b" ")
+
+
+Header = Callable[[int, bytes, date, list[ParseError]], dict[str, str]]
+Record = Callable[[int, bytes, date, "dict[str, str] | None", list[ParseError]], "PaymentEvent | None"]
+Totals = Callable[[Sequence["PaymentEvent"], int], dict[str, int]]
+
+
+def parse_fixed(
+    data: bytes,
+    *,
+    received_on: date,
+    format: str,
+    type_column: str,
+    header: Header,
+    record: Record,
+    totals: Totals,
+    trailer_layout: Sequence[tuple[str, int, int]],
+) -> ChannelFile:
+    """Validate a whole 120-byte file of a codec; a file with any error has no events.
+
+    ``header`` reads the header record, ``record`` a data record (given the header read), and
+    ``totals(events, records)`` gives what the trailer must say when every data record was read.
+    """
+    errors: list[ParseError] = []
+    parts = fixed_file(data, errors, type_column=type_column)
+    head = header(*parts.header, received_on, errors) if parts.header else None
+    events: list[PaymentEvent] = []
+    data_ok = True
+    for line, raw in parts.data:
+        event = record(line, raw, received_on, head, errors)
+        if event is None:
+            data_ok = False
+        else:
+            events.append(event)
+    if parts.trailer is not None:
+        expected = parts.expected_totals(totals(events, len(parts.data)), data_ok=data_ok, count="合計件数")
+        check_totals(Fields(*parts.trailer, errors), trailer_layout, expected)
+    return ChannelFile(format=format, events=[] if errors else events, errors=finish(errors), header=head or {})
+
+
+def tallied_totals(
+    events: Sequence[PaymentEvent],
+    records: int,
+    *,
+    layout: Sequence[tuple[str, int, int]],
+    tally: Mapping[str, tuple[str, str]],
+    key: str,
+) -> dict[str, int]:
+    """Trailer totals: 合計件数 (records), 合計金額, and a count and amount per kind (``tally`` of
+    ``event.extra[key]``)."""
+    values = dict.fromkeys((name for name, _, _ in layout), 0)
+    values["合計件数"] = records
+    for e in events:
+        count, amount = tally[e.extra[key]]
+        values[count] += 1
+        values[amount] += e.amount
+        values["合計金額"] += e.amount
+    return values
 
 
 def finish(errors: list[ParseError]) -> list[ParseError]:

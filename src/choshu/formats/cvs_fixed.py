@@ -30,13 +30,12 @@ from choshu.formats.channel_fields import (
     RECORD_LENGTH,
     TRAILER,
     Fields,
-    check_totals,
     cvs_payment_ref,
-    finish,
-    fixed_file,
     hhmm,
+    parse_fixed,
     read_barcode,
     show,
+    tallied_totals,
     text_field,
     totals_record,
 )
@@ -145,33 +144,21 @@ def _data(
 
 
 def _totals(events: Sequence[PaymentEvent], records: int) -> dict[str, int]:
-    values = dict.fromkeys((name for name, _, _ in TRAILER_LAYOUT), 0)
-    values["合計件数"] = records
-    for e in events:
-        count, amount = _TALLY[e.extra["data_type"]]
-        values[count] += 1
-        values[amount] += e.amount
-        values["合計金額"] += e.amount
-    return values
+    return tallied_totals(events, records, layout=TRAILER_LAYOUT, tally=_TALLY, key="data_type")
 
 
 def parse(data: bytes, *, received_on: date) -> ChannelFile:
     """Validate a whole file; a file with any error has no events."""
-    errors: list[ParseError] = []
-    parts = fixed_file(data, errors, type_column=TYPE_COLUMN)
-    head = _header(*parts.header, received_on, errors) if parts.header else None
-    events: list[PaymentEvent] = []
-    data_ok = True
-    for line, raw in parts.data:
-        event = _data(line, raw, received_on, head, errors)
-        if event is None:
-            data_ok = False
-        else:
-            events.append(event)
-    if parts.trailer is not None:
-        expected = parts.expected_totals(_totals(events, len(parts.data)), data_ok=data_ok, count="合計件数")
-        check_totals(Fields(*parts.trailer, errors), TRAILER_LAYOUT, expected)
-    return ChannelFile(format=FORMAT, events=[] if errors else events, errors=finish(errors), header=head or {})
+    return parse_fixed(
+        data,
+        received_on=received_on,
+        format=FORMAT,
+        type_column=TYPE_COLUMN,
+        header=_header,
+        record=_data,
+        totals=_totals,
+        trailer_layout=TRAILER_LAYOUT,
+    )
 
 
 def _record(event: PaymentEvent) -> bytes:
