@@ -1,47 +1,16 @@
 """The counter flow in a real browser: login → search by kana → ledger → counter payment → balance."""
 
-import os
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from choshu.staff.models import Role
+from tests.browser.conftest import login
 from tests.factories import make_levy, make_person, make_user
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM would refuse to run beside it.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="ja-JP")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 def test_clerk_posts_a_counter_payment(live_server, page: Page) -> None:
@@ -53,11 +22,7 @@ def test_clerk_posts_a_counter_payment(live_server, page: Page) -> None:
     csp_violations: list[str] = []  # the Content-Security-Policy must block nothing on these screens
     page.on("console", lambda m: csp_violations.append(m.text) if "Content Security Policy" in m.text else None)
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "madoguchi")
-    page.fill("#id_password", "pw-madoguchi")
-    page.press("#id_password", "Enter")
-    expect(page.get_by_test_id("current-user")).to_have_text("madoguchi")
+    login(page, live_server.url, "madoguchi")
 
     page.get_by_role("link", name="宛名検索", exact=True).click()
     box = page.locator("#q")

@@ -2,61 +2,24 @@
 password notice once, the package opens with 7-Zip, the handover, return and erasure certificate
 are recorded and the handover ledger shows every step."""
 
-import os
 import re
 import subprocess
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from pytest_django import Settings
 
 from choshu.governance import services
 from choshu.governance.exports import FIELD_SURVEY
 from choshu.governance.models import Contract, ContractHandler
 from choshu.staff.models import Role
+from tests.browser.conftest import login, new_page
 from tests.factories import make_levy, make_person, make_user
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM would refuse to run beside it.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _page(browser: Browser) -> tuple[Page, object]:
-    context = browser.new_context(locale="ja-JP", accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return page, context
-
-
-def _login(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", f"pw-{username}")
-    page.press("#id_password", "Enter")
-    expect(page.get_by_test_id("current-user")).to_have_text(username)
 
 
 def test_prepare_approve_hand_over_return_and_erase(
@@ -101,8 +64,8 @@ def test_prepare_approve_hand_over_return_and_erase(
     base = live_server.url
 
     # 1. the delinquency officer prepares the export
-    page, context = _page(browser)
-    _login(page, base, "tainou")
+    page = new_page(browser)
+    login(page, base, "tainou")
     page.get_by_role("link", name="委託・外部結合").click()
     page.get_by_role("link", name="外部提供データ", exact=True).click()
     page.get_by_role("link", name="外部提供データを作成").click()
@@ -115,11 +78,11 @@ def test_prepare_approve_hand_over_return_and_erase(
     expect(page.get_by_test_id("package-state")).to_have_text("作成待ち(承認待ち)")
     expect(page.get_by_role("button", name="承認して暗号化")).to_have_count(0)
     export_url = page.url
-    context.close()  # type: ignore[attr-defined]
+    page.context.close()
 
     # 2. another supervisor approves: the password notice is shown once
-    page, context = _page(browser)
-    _login(page, base, "shonin")
+    page = new_page(browser)
+    login(page, base, "shonin")
     page.goto(export_url)
     expect(page.get_by_test_id("record-count")).to_have_text("2")
     page.get_by_role("button", name="承認して暗号化").click()
@@ -186,4 +149,4 @@ def test_prepare_approve_hand_over_return_and_erase(
     expect(page.get_by_test_id("ledger")).to_contain_text("USB-0042")
     expect(page.get_by_test_id("ledger")).to_contain_text("委託先→区")
     assert password not in page.content()
-    context.close()  # type: ignore[attr-defined]
+    page.context.close()

@@ -1,13 +1,11 @@
 """The channel-payment flow in a real browser: upload a convenience-store 確報 file → its result
 page (filtered with htmx) → 未確認入金 → look the payer up by 宛名番号 (htmx) → 消込."""
 
-import os
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
+from playwright.sync_api import FilePayload, Page, expect
 
 from choshu.formats import cvs_csv
 from choshu.formats.cvs_barcode import build_barcode, free_area
@@ -15,39 +13,10 @@ from choshu.formats.payment_event import PaymentEvent
 from choshu.formats.payment_key import payment_key
 from choshu.ledger.models import Installment
 from choshu.staff.models import Role
+from tests.browser.conftest import login
 from tests.factories import make_levy, make_person, make_user
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM would refuse to run beside it.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="ja-JP")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 def _confirmed(installment_id: int, amount: int, store: str) -> PaymentEvent:
@@ -80,11 +49,7 @@ def test_clerk_imports_a_file_and_resolves_its_suspense(live_server, page: Page)
     csp_violations: list[str] = []  # the Content-Security-Policy must block nothing on these screens
     page.on("console", lambda m: csp_violations.append(m.text) if "Content Security Policy" in m.text else None)
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "shuno")
-    page.fill("#id_password", "pw-shuno")
-    page.press("#id_password", "Enter")
-    expect(page.get_by_test_id("current-user")).to_have_text("shuno")
+    login(page, live_server.url, "shuno")
 
     page.goto(f"{live_server.url}/payments/imports/")
     expect(page.locator("#id_format")).to_be_focused()  # autofocus: the keyboard starts on the form
