@@ -160,7 +160,7 @@ STATIC_ROOT = VAR_DIR / "static"
 # A TrueType Japanese font embedded in every PDF (reportlab's CID fonts are not embedded).
 PDF_FONT_PATH = os.environ.get("CHOSHU_PDF_FONT", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
 
-# Payment slips (納付書) and channels (docs/payments.md). The codes are assigned by the
+# Payment slips (納付書) and channels (docs/slips.md, docs/channel-formats.md). The codes are assigned by the
 # collection agent, the Multi-Payment Network and the bank; the defaults are the demo city's.
 CVS_COMPANY_CODE = os.environ.get("CHOSHU_CVS_COMPANY_CODE", "912345")  # barcode positions 3–8
 CVS_AGENT_PREFIX = os.environ.get("CHOSHU_CVS_AGENT_PREFIX", "59919")  # free area before the 16-digit key

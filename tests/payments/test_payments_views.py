@@ -13,6 +13,7 @@ from django.utils import timezone
 from pytest_django import Settings
 
 from choshu.audit.models import AccessLogEntry
+from choshu.audit.selectors import no_purpose_q
 from choshu.formats import cvs_csv
 from choshu.formats.cvs_barcode import build_barcode, free_area
 from choshu.formats.payment_event import PaymentEvent
@@ -547,7 +548,8 @@ def test_unconfirmed_lists_old_preliminaries_and_is_logged(
     assert "720001" in table and "収納 一郎" in table and ">30<" in table  # 30 days since paid
     assert "720301" not in table  # two days old: not yet due for follow-up
     [entry] = _new_entries(before)
-    assert (entry.action, entry.subjects) == ("read", [f"person:{world.person.pk}"])
+    assert (entry.action, entry.subjects, entry.purpose) == ("read", [f"person:{world.person.pk}"], "payments")
+    assert not AccessLogEntry.objects.filter(no_purpose_q(), pk=entry.pk).exists()  # a recognised purpose
     client.force_login(make_user(Role.CLERK, ["resident_ordinary"]))
     assert "720001" not in client.get(reverse("payments_unconfirmed")).content.decode()  # an NHI 速報
 

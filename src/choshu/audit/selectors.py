@@ -4,7 +4,8 @@ The report (`access_log_report`, `choshu audit report`) looks at the entries of 
 local dates and finds:
 
 - no_purpose: reads, searches and prints of personal data whose purpose is not a recognised one
-  (``counter``, ``audit``, ``case:<id>``, ``batch:<kind>:<id>``) — usually an empty purpose;
+  (``counter``, ``payments`` (収納事務), ``audit``, ``case:<id>``, ``batch:<kind>:<id>``) — usually an
+  empty purpose;
 - volume_outliers: a user's entries on one day above `volume_factor` × the median of all
   (user, day) counts of the period, and at least `volume_floor`;
 - off_hours: entries before `open_hour` or from `close_hour` (local time), or on a closed day
@@ -35,7 +36,7 @@ from choshu.audit.models import AccessLogEntry, Action
 from choshu.rules.calendar import is_closed_day
 
 # A purpose the report accepts as a reason to look at a person (SQL regex, both databases).
-RECOGNISED_PURPOSE = r"^(counter|audit|case:[0-9]+|batch:[a-z_]+:[0-9]+)$"
+RECOGNISED_PURPOSE = r"^(counter|payments|audit|case:[0-9]+|batch:[a-z_]+:[0-9]+)$"
 PERSONAL_READS = (Action.READ, Action.SEARCH, Action.PRINT)
 CHUNK = 10_000
 

@@ -64,6 +64,7 @@ View = Callable[..., HttpResponse]
 Outcome = ChannelRecord.Outcome
 
 PAGE_SIZE = 100
+PURPOSE = "payments"  # collection work (収納事務): the purpose of these screens' access-log entries
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # a channel file of 100,000 records × 120 bytes is 12 MB
 
 
@@ -339,6 +340,7 @@ def suspense_item(request: HttpRequest, suspense_id: int) -> HttpResponse:
             request,
             action=Action.READ,
             subjects=[ref("person", ledger.person.pk), ref("suspense", item.pk)],
+            purpose=PURPOSE,
             query=atena_no,
         )
     return response
@@ -365,7 +367,7 @@ def unconfirmed(request: HttpRequest) -> HttpResponse:
     )
     persons = _persons(records)
     if persons:
-        access_log_request(request, action=Action.READ, subjects=persons)
+        access_log_request(request, action=Action.READ, subjects=persons, purpose=PURPOSE)
     return response
 
 
@@ -382,7 +384,7 @@ def overpayments(request: HttpRequest) -> HttpResponse:
     response = render(request, "payments/overpayments.html", {"page": page, "items": items})
     persons = sorted({ref("person", o.person_id) for o in items if o.person_id is not None})
     if persons:
-        access_log_request(request, action=Action.READ, subjects=persons)
+        access_log_request(request, action=Action.READ, subjects=persons, purpose=PURPOSE)
     return response
 
 
@@ -415,7 +417,7 @@ def overpayment_detail(request: HttpRequest, overpayment_id: int) -> HttpRespons
                         raise LedgerError("充当できる未納がありません。")
                     subjects = [ref("person", overpayment.person_id), ref("appropriation", appropriation.pk)]
                     done = "充当しました。充当通知書を印刷してください。"
-                access_log_request(request, action=Action.CHANGE, subjects=subjects)
+                access_log_request(request, action=Action.CHANGE, subjects=subjects, purpose=PURPOSE)
         except LedgerError as error:
             form.add_error(None, str(error))
         else:
@@ -446,6 +448,7 @@ def overpayment_detail(request: HttpRequest, overpayment_id: int) -> HttpRespons
             request,
             action=Action.READ,
             subjects=[ref("person", overpayment.person_id), ref("overpayment", overpayment.pk)],
+            purpose=PURPOSE,
         )
     return response
 
@@ -453,7 +456,7 @@ def overpayment_detail(request: HttpRequest, overpayment_id: int) -> HttpRespons
 def _pdf(request: HttpRequest, data: bytes, name: str, subjects: list[str]) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{name}"'
-    access_log_request(request, action=Action.PRINT, subjects=subjects)
+    access_log_request(request, action=Action.PRINT, subjects=subjects, purpose=PURPOSE)
     return response
 
 

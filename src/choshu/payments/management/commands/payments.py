@@ -99,7 +99,7 @@ class Command(BaseCommand):
                 actor=actor,
                 action=Action.READ,
                 subjects=[f"count:preliminary:{len(records)}", *(ref("person", pk) for pk in persons)],
-                purpose="batch:payments:unconfirmed",
+                purpose="payments",
                 channel=AccessChannel.CLI,
             )
         rows = [
