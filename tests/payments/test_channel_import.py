@@ -9,6 +9,7 @@ from choshu.formats.cvs_barcode import build_barcode, free_area
 from choshu.formats.payment_key import payment_key
 from choshu.ledger.models import Installment, Payment, Suspense
 from choshu.ledger.verify import ledger_violations
+from choshu.payments import services
 from choshu.payments.models import ChannelImport, ChannelRecord
 from choshu.payments.selectors import open_preliminaries, open_suspense, unconfirmed_preliminaries
 from choshu.payments.services import channel_file_import
@@ -153,3 +154,15 @@ def test_officers_without_collection_rights_cannot_import(inst):
 
     with pytest.raises(PermissionDenied):
         _import([_event("02", inst)], actor=make_user(Role.AUDITOR))
+
+
+def test_records_committed_by_a_concurrent_import_refuse_the_file_whole(inst, monkeypatch):
+    """Between the duplicate check and the insert another import committed the same record: the
+    unique record key refuses this file whole instead of counting the money twice."""
+    assert _import([_event("02", inst)]).ok
+    monkeypatch.setattr(services, "_duplicates", lambda events: [])  # the check ran before the other commit
+    other = make_levy(make_person(), [5_000], [DUE]).installments.get()
+    result = _import([_event("02", other, store="999999"), _event("02", inst)], name="again.csv")
+    assert not result.ok and "at the same time" in result.errors[0].reason
+    assert Payment.objects.count() == 1 and ChannelImport.objects.filter(ok=False).count() == 1
+    assert ledger_violations(as_of=date(2025, 8, 1)) == []

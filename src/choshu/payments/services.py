@@ -24,7 +24,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from choshu.audit.models import AccessChannel, Action
@@ -179,34 +179,66 @@ def channel_file_import(
         result.amount = sum(e.amount for e in parsed.events)
         result.errors = list(parsed.errors)
         if not result.errors:
-            with transaction.atomic():
-                previous = ChannelImport.objects.filter(sha256=sha256, ok=True).first()
-                if previous is not None:
-                    result.errors = [
-                        ParseError(
-                            0,
-                            "-",
-                            f"this file was already imported (import #{previous.pk}, {previous.file_name}); refused",
-                        )
-                    ]
-                else:
-                    result.errors = _duplicates(parsed.events)
-                if not result.errors:
-                    _reconcile(run, parsed, result, actor=actor, received_on=received_on)
-                    access_log_write(
-                        actor=actor,
-                        action=Action.CHANGE,
-                        subjects=[ref("channelimport", run.pk), f"count:{format}:{result.records}"],
-                        purpose=f"batch:payments:{run.pk}",
-                        channel=channel,
-                        client_address=client_address,
-                        actor_label=actor_label,
-                    )
+            try:
+                _import_atomically(
+                    run,
+                    parsed,
+                    result,
+                    sha256=sha256,
+                    actor=actor,
+                    received_on=received_on,
+                    channel=channel,
+                    client_address=client_address,
+                    actor_label=actor_label,
+                )
+            # The same records committed by a concurrent import since the checks (the bulk writes use
+            # the driver's cursor, hence its own exception too).
+            except (IntegrityError, connection.Database.IntegrityError):  # type: ignore[attr-defined]
+                result.counts = {}
+                result.errors = [ParseError(0, "-", "the same records were imported at the same time; refused")]
     if result.errors:
         with transaction.atomic():
             _save_run(run, result)
     result.run_id = run.pk
     return result
+
+
+def _import_atomically(
+    run: ChannelImport,
+    parsed: ChannelFile,
+    result: ImportResult,
+    *,
+    sha256: str,
+    actor: User | None,
+    received_on: date,
+    channel: str,
+    client_address: str | None,
+    actor_label: str,
+) -> None:
+    """The checks against earlier imports, the reconciliation and its access-log entry, all or nothing."""
+    with transaction.atomic():
+        previous = ChannelImport.objects.filter(sha256=sha256, ok=True).first()
+        if previous is not None:
+            result.errors = [
+                ParseError(
+                    0,
+                    "-",
+                    f"this file was already imported (import #{previous.pk}, {previous.file_name}); refused",
+                )
+            ]
+        else:
+            result.errors = _duplicates(parsed.events)
+        if not result.errors:
+            _reconcile(run, parsed, result, actor=actor, received_on=received_on)
+            access_log_write(
+                actor=actor,
+                action=Action.CHANGE,
+                subjects=[ref("channelimport", run.pk), f"count:{run.format}:{result.records}"],
+                purpose=f"batch:payments:{run.pk}",
+                channel=channel,
+                client_address=client_address,
+                actor_label=actor_label,
+            )
 
 
 def _save_run(run: ChannelImport, result: ImportResult) -> None:
