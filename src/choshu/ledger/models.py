@@ -206,7 +206,8 @@ class Allocation(models.Model):
     appropriation = models.ForeignKey(
         Appropriation, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations"
     )
-    installment = models.ForeignKey(Installment, on_delete=models.PROTECT, related_name="allocations")
+    # Indexed by (installment, kind) below; a second index on installment alone would only slow inserts.
+    installment = models.ForeignKey(Installment, on_delete=models.PROTECT, related_name="allocations", db_index=False)
     kind = models.CharField("区分", max_length=10, choices=Kind.choices)
     reason = models.CharField("事由", max_length=10, choices=Reason.choices, default=Reason.ALLOCATE)
     amount = models.BigIntegerField("金額")

@@ -15,7 +15,7 @@ no longer fits becomes their overpayment. Appropriations (充当) already made a
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -24,13 +24,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from choshu.ledger import bulk
-from choshu.ledger.models import Allocation, Installment, Overpayment, Payment, Suspense
+from choshu.ledger.models import Allocation, Installment, Levy, Overpayment, Payment, Suspense
 from choshu.ledger.selectors import late_fee_of, late_fee_paid, principal_history
 from choshu.ledger.services import _allocate_in_date_order
 from choshu.people.models import Person
 from choshu.staff.models import User
 
-CHUNK = 5_000
 PAYMENT_COLUMNS = (
     "id",
     "person_id",
@@ -77,42 +76,50 @@ class _Due:
         return self.amount - self.paid_principal
 
 
-def _chunks(values: Sequence[int]) -> Iterator[list[int]]:
-    for start in range(0, len(values), CHUNK):
-        yield list(values[start : start + CHUNK])
-
-
 def _lock(installment_ids: set[int]) -> dict[int, _Due]:
     """Lock the persons (in id order), then their installments, as every ledger service does."""
     ids = sorted(installment_ids)
-    if connection.features.has_select_for_update:  # SQLite has no row locks: its transaction holds the file
-        person_ids: set[int] = set()
-        for chunk in _chunks(ids):
-            person_ids.update(Installment.objects.filter(pk__in=chunk).values_list("levy__person_id", flat=True))
-        for chunk in _chunks(sorted(person_ids)):
-            list(Person.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk", flat=True))
-    found: dict[int, _Due] = {}
-    for chunk in _chunks(ids):
-        rows = (
-            Installment.objects.select_for_update(of=("self",))
-            .filter(pk__in=chunk)
-            .order_by("pk")
-            .values_list("pk", "levy__person_id", "levy__revenue", "amount", "paid_principal", "due_date")
+    if not ids:
+        return {}
+    if connection.vendor == "postgresql":
+        return _lock_postgresql(ids)
+    # SQLite has no row locks: its IMMEDIATE transaction holds the whole database.
+    rows = (
+        Installment.objects.filter(pk__in_array=ids)
+        .order_by("pk")
+        .values_list("pk", "levy__person_id", "levy__revenue", "amount", "paid_principal", "due_date")
+    )
+    return {row[0]: _Due(*row) for row in rows}
+
+
+def _lock_postgresql(ids: list[int]) -> dict[int, _Due]:
+    """One statement per table, the ids as one array: a list of 5,000 literals per chunk makes the
+    planner hash-join the whole levy table for every chunk."""
+    person, levy, installment = (m._meta.db_table for m in (Person, Levy, Installment))
+    with connection.cursor() as cur:
+        cur.execute(
+            f'SELECT p.id FROM "{person}" p WHERE p.id IN ('  # noqa: S608 - our table names
+            f'SELECT l.person_id FROM "{installment}" i JOIN "{levy}" l ON l.id = i.levy_id WHERE i.id = ANY(%s)'
+            ") ORDER BY p.id FOR UPDATE OF p",
+            [ids],
         )
-        found.update((row[0], _Due(*row)) for row in rows)
-    return found
+        cur.execute(
+            "SELECT i.id, l.person_id, l.revenue, i.amount, i.paid_principal, i.due_date "  # noqa: S608
+            f'FROM "{installment}" i JOIN "{levy}" l ON l.id = i.levy_id '
+            "WHERE i.id = ANY(%s) ORDER BY i.id FOR UPDATE OF i",
+            [ids],
+        )
+        return {row[0]: _Due(*row) for row in cur.fetchall()}
 
 
 def _latest_allocation(installment_ids: Sequence[int]) -> dict[int, date]:
-    latest: dict[int, date] = {}
-    for chunk in _chunks(sorted(installment_ids)):
-        rows = (
-            Allocation.objects.filter(installment_id__in=chunk, reason=Allocation.Reason.ALLOCATE)
-            .values("installment_id")
-            .annotate(on=Max("effective_on"))
-        )
-        latest.update((r["installment_id"], r["on"]) for r in rows)
-    return latest
+    rows = (
+        Allocation.objects.filter(installment_id__in_array=sorted(installment_ids), reason=Allocation.Reason.ALLOCATE)
+        .values("installment_id")
+        .annotate(on=Max("effective_on"))
+        .values_list("installment_id", "on")
+    )
+    return dict(rows)
 
 
 def payments_post(*, actor: User | None, postings: Sequence[Posting], accounted_on: date) -> list[int]:

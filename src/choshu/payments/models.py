@@ -84,8 +84,9 @@ class ChannelRecord(models.Model):
     result_text = models.CharField("振替結果", max_length=40, blank=True)
     agent_code = models.CharField("収納機関コード", max_length=10, blank=True)
     extra = models.JSONField("付帯情報", default=dict, blank=True)
+    # Indexed by (installment, kind) below; a second index on installment alone would only slow inserts.
     installment = models.ForeignKey(
-        Installment, null=True, blank=True, on_delete=models.PROTECT, related_name="channel_records"
+        Installment, null=True, blank=True, on_delete=models.PROTECT, related_name="channel_records", db_index=False
     )
     outcome = models.CharField("処理結果", max_length=10, choices=Outcome.choices)
     note = models.CharField("処理内容", max_length=200, blank=True)

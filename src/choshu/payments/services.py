@@ -41,7 +41,6 @@ from choshu.ledger.services import LedgerError, payment_reverse_by_channel
 from choshu.payments.models import ChannelImport, ChannelRecord
 from choshu.staff.models import User
 
-CHUNK = 5_000
 ERRORS_KEPT = 200  # problems stored on a rejected run (all are returned to the caller)
 Outcome = ChannelRecord.Outcome
 
@@ -92,24 +91,16 @@ def _duplicates(events: Sequence[PaymentEvent]) -> list[ParseError]:
             )
         else:
             first_line[e.record_key] = e.line
-    keys = list(first_line)
-    for start in range(0, len(keys), CHUNK):
-        seen = ChannelRecord.objects.filter(record_key__in=keys[start : start + CHUNK]).values_list(
-            "record_key", "channel_import_id", "line"
-        )
-        for key, run_id, line in seen:
-            errors.append(
-                ParseError(first_line[key], "-", f"already imported (import #{run_id}, line {line}); refused")
-            )
+    seen = ChannelRecord.objects.filter(record_key__in_array=list(first_line)).values_list(
+        "record_key", "channel_import_id", "line"
+    )
+    for key, run_id, line in seen:
+        errors.append(ParseError(first_line[key], "-", f"already imported (import #{run_id}, line {line}); refused"))
     return sorted(errors)
 
 
 def _existing_installments(ids: set[int]) -> set[int]:
-    ordered = sorted(ids)
-    found: set[int] = set()
-    for start in range(0, len(ordered), CHUNK):
-        found.update(Installment.objects.filter(pk__in=ordered[start : start + CHUNK]).values_list("pk", flat=True))
-    return found
+    return set(Installment.objects.filter(pk__in_array=sorted(ids)).values_list("pk", flat=True))
 
 
 @dataclass(slots=True)
@@ -129,19 +120,17 @@ class _Rec:
 
 def _open_by_ref(refs: Iterable[str]) -> dict[str, _Rec]:
     """Records still waiting for a later record of the same payment: open 速報 and unreversed 確報."""
-    refs = list(set(refs))
     found: dict[str, _Rec] = {}
-    for start in range(0, len(refs), CHUNK):
-        rows = ChannelRecord.objects.filter(
-            payment_ref__in=refs[start : start + CHUNK],
-            kind__in=[ChannelRecord.Kind.PRELIMINARY, ChannelRecord.Kind.CONFIRMED],
-            outcome__in=[Outcome.PENDING, Outcome.UNMATCHED, Outcome.POSTED, Outcome.SUSPENSE],
-            settled_by__isnull=True,
-        ).order_by("pk")
-        for ref_, pk, kind, amount, inst, outcome, payment in rows.values_list(
-            "payment_ref", "pk", "kind", "amount", "installment_id", "outcome", "payment_id"
-        ):
-            found[ref_] = _Rec(kind, amount, inst, outcome, pk=pk, payment_id=payment)
+    rows = ChannelRecord.objects.filter(
+        payment_ref__in_array=sorted(set(refs)),
+        kind__in=[ChannelRecord.Kind.PRELIMINARY, ChannelRecord.Kind.CONFIRMED],
+        outcome__in=[Outcome.PENDING, Outcome.UNMATCHED, Outcome.POSTED, Outcome.SUSPENSE],
+        settled_by__isnull=True,
+    ).order_by("pk")
+    for ref_, pk, kind, amount, inst, outcome, payment in rows.values_list(
+        "payment_ref", "pk", "kind", "amount", "installment_id", "outcome", "payment_id"
+    ):
+        found[ref_] = _Rec(kind, amount, inst, outcome, pk=pk, payment_id=payment)
     return found
 
 
