@@ -37,7 +37,9 @@ def today() -> date:
 
 @pytest.fixture
 def now() -> datetime:
-    return timezone.now()
+    """In the local time zone (Asia/Tokyo), as a clerk types it into a form: a UTC time formatted
+    for a form is read as local time, nine hours off (and a day off after 15:00 UTC)."""
+    return timezone.localtime()
 
 
 @pytest.fixture
