@@ -166,3 +166,16 @@ def test_records_committed_by_a_concurrent_import_refuse_the_file_whole(inst, mo
     assert not result.ok and "at the same time" in result.errors[0].reason
     assert Payment.objects.count() == 1 and ChannelImport.objects.filter(ok=False).count() == 1
     assert ledger_violations(as_of=date(2025, 8, 1)) == []
+
+
+def test_a_preliminary_after_its_confirmation_is_settled_at_once(inst):
+    """The store's 速報 arrives after the 確報 (files crossed): nothing stays pending."""
+    assert _import([_event("02", inst)], name="kakuho.csv").ok
+    late = _import([_event("01", inst)], name="sokuho.csv")
+    assert late.ok and late.counts == {"pending": 1}
+    preliminary = ChannelRecord.objects.get(kind="preliminary")
+    assert preliminary.settled_by == ChannelRecord.objects.get(kind="confirmed")
+    assert "確報の後" in preliminary.note
+    assert not open_preliminaries().exists()
+    assert unconfirmed_preliminaries(as_of=date(2025, 9, 30), days=14).count() == 0
+    assert Payment.objects.count() == 1 and ledger_violations(as_of=RECEIVED) == []

@@ -275,8 +275,9 @@ def _reconcile(
 ) -> None:
     events = parsed.events
     _save_run(run, result)  # the run id the records point at
-    open_records = _open_by_ref(e.payment_ref for e in events if e.kind != EventKind.PRELIMINARY)
+    open_records = _open_by_ref(e.payment_ref for e in events)
     records: list[_Rec] = []
+    late: list[tuple[_Rec, _Rec]] = []  # a 速報 that came after its 確報, and that 確報
     ids = bulk.reserve_ids(ChannelRecord, len(events))
     settled_earlier: dict[int, int] = {}  # earlier record id → the id of this file's record that settles it
     postings: list[tuple[_Rec, Posting]] = []
@@ -291,7 +292,10 @@ def _reconcile(
         if e.kind == EventKind.PRELIMINARY:
             record.outcome = Outcome.PENDING if installment_id else Outcome.UNMATCHED
             record.note = why_not
-            open_records[e.payment_ref] = record
+            if earlier is not None and earlier.kind == ChannelRecord.Kind.CONFIRMED:
+                late.append((record, earlier))
+            else:
+                open_records[e.payment_ref] = record
         elif e.kind == EventKind.CONFIRMED:
             if earlier is not None and earlier.kind == ChannelRecord.Kind.PRELIMINARY:
                 _settle(earlier, record, settled_earlier)
@@ -320,6 +324,7 @@ def _reconcile(
             record.note = "訂正データです。内容を確認して処理してください"
         records.append(record)
 
+    _settle_late(late, records, settled_earlier)
     payment_ids = payments_post(actor=actor, postings=[p for _, p in postings], accounted_on=received_on)
     for (record, _), payment_id in zip(postings, payment_ids, strict=True):
         record.payment_id = payment_id
@@ -364,6 +369,25 @@ def _settle(earlier: _Rec, record: _Rec, settled_earlier: dict[int, int]) -> Non
         earlier.settled_by = record.pk
     else:
         settled_earlier[earlier.pk] = record.pk
+
+
+def _settle_late(late: list[tuple[_Rec, _Rec]], records: list[_Rec], settled_earlier: dict[int, int]) -> None:
+    """A 速報 that arrives after its 確報 is settled by that 確報 at once: the money is in, nothing
+    is pending (it would otherwise hold back demands and debits for good). A 確報 settles one
+    速報; a second one stays pending and is listed for follow-up."""
+    if not late:
+        return
+    taken = {r.settled_by for r in records if r.settled_by is not None} | set(settled_earlier.values())
+    taken |= set(
+        ChannelRecord.objects.filter(settled_by__in_array=[c.pk for _, c in late if c.event is None]).values_list(
+            "settled_by_id", flat=True
+        )
+    )
+    for record, confirmed in late:
+        if confirmed.pk is not None and confirmed.pk not in taken:
+            record.settled_by = confirmed.pk
+            record.note = "確報の後に届いた速報です(確報で処理済み)"
+            taken.add(confirmed.pk)
 
 
 def _cancel(record: _Rec, earlier: _Rec | None, *, actor: User | None, settled_earlier: dict[int, int]) -> None:
