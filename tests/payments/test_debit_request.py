@@ -1,5 +1,6 @@
 """口座振替依頼データ (payments.debit and `choshu debit request`): selection, rejects, the file."""
 
+import hashlib
 import json
 import stat
 from dataclasses import replace
@@ -19,6 +20,7 @@ from choshu.formats.zengin_debit import parse_request, parse_result, write_resul
 from choshu.ledger.models import DebitMandate, Installment, Levy
 from choshu.ledger.services import counter_payment_post
 from choshu.payments.debit import DebitRequestError, debit_request_build, zengin_bank_name
+from choshu.payments.models import DebitRequest
 from choshu.people.models import Person
 from choshu.staff.models import Role, User
 from tests.factories import make_levy, make_person, make_user
@@ -211,14 +213,15 @@ def test_query_count_does_not_grow_with_rows(
     clerk: User, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
     _debtor()
-    # two reads (installments, mandates) and the access-log entry (with its savepoints)
-    with django_assert_max_num_queries(9) as small:
+    # the earlier request of the date, two reads (installments, mandates), the run record and the
+    # access-log entry (with its savepoints)
+    with django_assert_max_num_queries(11) as small:
         debit_request_build(actor=clerk, debit_date=DEBIT)
     for _ in range(25):
         _debtor()
     _debtor(holder_kana="漢字")
     with django_assert_max_num_queries(len(small.captured_queries)) as large:
-        result = debit_request_build(actor=clerk, debit_date=DEBIT)
+        result = debit_request_build(actor=clerk, debit_date=DEBIT, again="件数の確認")
     assert (result.count, len(result.rejects)) == (26, 1)
     assert len(large.captured_queries) == len(small.captured_queries)
 
@@ -340,3 +343,17 @@ def test_command_logs_nothing_when_the_file_cannot_be_written(clerk: User, tmp_p
     with pytest.raises(CommandError):
         call_command("debit", "request", "--debit-date", "2026-04-30", "--out", str(tmp_path / "no" / "such" / "dir"))
     assert AccessLogEntry.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_a_second_file_for_a_date_needs_a_reason(clerk: User) -> None:
+    """The bank would debit twice: a date's file is written once, again only with a reason."""
+    _debtor()
+    first = debit_request_build(actor=clerk, debit_date=DEBIT)
+    with pytest.raises(DebitRequestError, match="作成済み"):
+        debit_request_build(actor=clerk, debit_date=DEBIT)
+    again = debit_request_build(actor=clerk, debit_date=DEBIT, again="媒体の破損により再作成")
+    assert again.data == first.data
+    runs = list(DebitRequest.objects.order_by("pk").values_list("records", "again_reason", "created_by"))
+    assert runs == [(1, "", clerk.pk), (1, "媒体の破損により再作成", clerk.pk)]
+    assert DebitRequest.objects.first().sha256 == hashlib.sha256(first.data).hexdigest()

@@ -12,6 +12,7 @@ Set-based: one query for the installments, one for their mandates, one access-lo
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from choshu.formats.zengin_debit import DebitHeader, DebitRecord, write_request
 from choshu.formats.zengin_kana import ZENGIN_NAME_WIDTH, ZenginKanaError, to_zengin_kana
 from choshu.interchange.banks import ZenginCodeDirectory
 from choshu.ledger.models import DebitMandate, Installment
+from choshu.payments.models import DebitRequest
 from choshu.payments.selectors import payment_pending_installments
 from choshu.staff.models import User
 
@@ -252,15 +254,24 @@ def debit_request_build(
     banks: NamedBankDirectory | None = None,
     channel: str = AccessChannel.CLI,
     actor_label: str = "",
+    again: str = "",
 ) -> DebitRequestFile:
     """The request file of ``debit_date`` (bytes, counts, total, rejects).
 
     ``actor`` None: a command run without --user (recorded as the OS user). Otherwise the actor
     must be allowed to post payments and hold every revenue present in the file. Writes one
     access-log entry: action export, subject ``count:direct_debit:<records>``, purpose
-    ``batch:debit_request:<YYYYMMDD>`` — no personal data.
+    ``batch:debit_request:<YYYYMMDD>`` — no personal data. Records the run (DebitRequest); a
+    second file for a date that already has one with records is refused unless ``again`` gives
+    the reason.
     """
     _check_rights(actor)
+    earlier = DebitRequest.objects.filter(debit_date=debit_date, records__gt=0).order_by("pk").last()
+    if earlier is not None and not again.strip():
+        raise DebitRequestError(
+            f"引落日 {debit_date.isoformat()} の口座振替依頼データは作成済みです(#{earlier.pk}、{earlier.records:,}件、"
+            f"{earlier.total:,}円)。金融機関が二重に引き落とします。作り直す場合は理由を指定してください(--again)。"
+        )
     banks = banks or named_directory()
     header = debit_header(debit_date=debit_date, banks=banks)
     dues = _due_installments(debit_date)
@@ -281,6 +292,14 @@ def debit_request_build(
         data = write_request(header, records, crlf=settings.DEBIT_CRLF if crlf is None else crlf)
     except ValueError as exc:  # the rows are checked above: a setting that does not fit the header
         raise DebitRequestError(f"設定の値が全銀協の形式に合いません: {exc}") from exc
+    DebitRequest.objects.create(
+        debit_date=debit_date,
+        records=len(records),
+        total=sum(r.amount for r in records),
+        sha256=hashlib.sha256(data).hexdigest(),
+        again_reason=again.strip()[:200],
+        created_by=actor,
+    )
     access_log_write(
         actor=actor,
         action=Action.EXPORT,

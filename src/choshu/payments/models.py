@@ -105,3 +105,21 @@ class ChannelRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_import_id}:{self.line} {self.kind} {self.amount}"
+
+
+class DebitRequest(models.Model):
+    """口座振替依頼データの作成記録: one request file written for a debit date (never the file).
+
+    A second file for the same date is refused unless a reason is given (the bank would debit
+    twice); every file written is recorded with its counts, total and SHA-256.
+    """
+
+    debit_date = models.DateField("引落日", db_index=True)
+    records = models.PositiveIntegerField("件数")
+    total = models.BigIntegerField("合計金額")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    again_reason = models.CharField("再作成の理由", max_length=200, blank=True)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )

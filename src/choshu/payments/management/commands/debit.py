@@ -40,6 +40,7 @@ class Command(BaseCommand):
         request.add_argument("--out", required=True, type=Path, help="the file to write")
         request.add_argument("--user", default="", help="username recorded as the actor (default: the OS user)")
         request.add_argument("--json", action="store_true", help="print the result as one JSON object")
+        request.add_argument("--again", default="", help="the reason for writing a date's file a second time")
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = command_actor(self, options)  # first: a refused user reads nothing
@@ -48,7 +49,7 @@ class Command(BaseCommand):
         try:
             # The access-log entry commits only if the file was written.
             with transaction.atomic():
-                result = debit_request_build(actor=actor, debit_date=options["debit_date"])
+                result = debit_request_build(actor=actor, debit_date=options["debit_date"], again=options["again"])
                 _write_private(out, result.data)
                 written = True
         except (PermissionDenied, DebitRequestError) as exc:
