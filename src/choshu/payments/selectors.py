@@ -40,7 +40,9 @@ def pending_among(installment_ids: list[int]) -> set[int]:
     """Which of these installments have a payment pending (納付確認中); one query, none for no ids."""
     if not installment_ids:
         return set()
-    return set(open_preliminaries().filter(installment_id__in=installment_ids).values_list("installment_id", flat=True))
+    return set(
+        open_preliminaries().filter(installment_id__in_array=installment_ids).values_list("installment_id", flat=True)
+    )
 
 
 def unconfirmed_preliminaries(*, as_of: date, days: int) -> QuerySet[ChannelRecord]:

@@ -1,0 +1,73 @@
+"""督促 (demand notices): a batch of letters for installments unpaid after their due date.
+
+A batch is prepared (its letters chosen), then fixed (the choice re-read under lock: what was paid
+or reported paid (速報) since drops out), then dispatched; before dispatch it can be cancelled. A
+fixed line records that the installment was demanded on the batch's issue date (督促状の発付日):
+the limitation engine reads it (a demand renews the limitation period, law.md §3).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from choshu.ledger.models import Installment
+from choshu.people.models import Person
+
+
+class DemandBatch(models.Model):
+    """督促状の発付処理 (one run): its parameters, state and counts."""
+
+    class State(models.TextChoices):
+        PREPARED = "prepared", "作成済(確定前)"
+        FIXED = "fixed", "確定"
+        DISPATCHED = "dispatched", "発送済"
+        CANCELLED = "cancelled", "取消"
+
+    due_on = models.DateField("納期限")
+    issue_date = models.DateField("発付日")
+    revenues = models.JSONField("税目", default=list)
+    state = models.CharField("状態", max_length=12, choices=State.choices, default=State.PREPARED)
+    letters = models.PositiveIntegerField("通数", default=0)
+    lines = models.PositiveIntegerField("期別数", default=0)
+    amount = models.BigIntegerField("督促額計", default=0)
+    dropped = models.PositiveIntegerField("確定時に除いた期別", default=0)
+    late = models.BooleanField("納期限後20日超の発付", default=False)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    fixed_at = models.DateTimeField("確定日時", null=True, blank=True)
+    cancelled_at = models.DateTimeField("取消日時", null=True, blank=True)
+    cancel_reason = models.CharField("取消理由", max_length=200, blank=True)
+
+
+class DemandLetter(models.Model):
+    """督促状 (one per person, or employer, per batch)."""
+
+    batch = models.ForeignKey(DemandBatch, on_delete=models.PROTECT, related_name="demand_letters")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="demand_letters")
+    amount = models.BigIntegerField("督促額計", default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "person"], name="demand_letter_unique")]
+
+
+class DemandLine(models.Model):
+    """One demanded installment of a letter: 督促対象期別, its tax amount and demanded amount.
+
+    `active` is false once its batch is cancelled or when the fix dropped it (paid meanwhile); an
+    installment has at most one active line, so running a batch again demands nothing twice.
+    """
+
+    letter = models.ForeignKey(DemandLetter, on_delete=models.PROTECT, related_name="demand_lines")
+    installment = models.ForeignKey(Installment, on_delete=models.PROTECT, related_name="demand_lines")
+    tax_amount = models.BigIntegerField("課税額")
+    amount = models.BigIntegerField("督促額")
+    active = models.BooleanField("有効", default=True)
+    dropped_reason = models.CharField("除外理由", max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["installment"], condition=Q(active=True), name="demand_line_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="demand_line_positive"),
+        ]
