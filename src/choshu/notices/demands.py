@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from choshu.audit.models import AccessChannel, Action
 from choshu.audit.services import access_log_write, ref
+from choshu.ledger import bulk
 from choshu.ledger.models import Installment
 from choshu.notices.models import DemandBatch, DemandLetter, DemandLine
 from choshu.payments.selectors import payment_pending_installments, pending_among
@@ -183,13 +184,20 @@ def demand_prepare(*, actor: User | None, due_on: date, issue_date: date) -> Dem
         amount=sum(letter.amount for letter in letters),
         created_by=actor,
     )
-    made = DemandLetter.objects.bulk_create(
-        DemandLetter(batch=batch, person_id=letter.person_id, amount=letter.amount) for letter in letters
+    letter_ids = bulk.reserve_ids(DemandLetter, len(letters))
+    bulk.insert(
+        DemandLetter,
+        ("id", "batch_id", "person_id", "amount"),
+        ((pk, batch.pk, letter.person_id, letter.amount) for pk, letter in zip(letter_ids, letters, strict=True)),
     )
-    DemandLine.objects.bulk_create(
-        DemandLine(letter=row, installment_id=line.installment_id, tax_amount=line.tax_amount, amount=line.amount)
-        for row, letter in zip(made, letters, strict=True)
-        for line in letter.lines
+    bulk.insert(
+        DemandLine,
+        ("letter_id", "installment_id", "tax_amount", "amount", "active", "dropped_reason"),
+        (
+            (pk, line.installment_id, line.tax_amount, line.amount, True, "")
+            for pk, letter in zip(letter_ids, letters, strict=True)
+            for line in letter.lines
+        ),
     )
     _log(actor, batch)
     result.batch_id = batch.pk
@@ -214,26 +222,28 @@ def demand_fix(*, actor: User | None, batch: DemandBatch) -> DemandResult:
     }
     pending = pending_among(ids)
     by_letter: dict[int, int] = defaultdict(int)
-    dropped: list[DemandLine] = []
+    dropped: dict[str, list[int]] = defaultdict(list)  # reason → line ids
+    amounts: dict[int, int] = {}  # line id → the balance now, where it changed
     for line in lines:
         balance = current.get(line.installment_id, 0)
+        by_letter.setdefault(line.letter_id, 0)
         if line.installment_id in pending or balance <= 0:
-            line.active = False
-            line.dropped_reason = "納付確認中(速報あり)" if line.installment_id in pending else "収納済"
-            dropped.append(line)
+            dropped["納付確認中(速報あり)" if line.installment_id in pending else "収納済"].append(line.pk)
         else:
-            line.amount = balance
+            if balance != line.amount:
+                amounts[line.pk] = balance
             by_letter[line.letter_id] += balance
-    DemandLine.objects.bulk_update(lines, ["active", "dropped_reason", "amount"])
-    letters = list(DemandLetter.objects.filter(batch=batch))
-    for letter in letters:
-        letter.amount = by_letter.get(letter.pk, 0)
-    DemandLetter.objects.bulk_update(letters, ["amount"])
+    for reason, line_ids in dropped.items():
+        DemandLine.objects.filter(pk__in_array=line_ids).update(active=False, dropped_reason=reason)
+    bulk.set_column(DemandLine, "amount", amounts)
+    letter_amounts = {line.letter_id: line.letter.amount for line in lines}
+    bulk.set_column(DemandLetter, "amount", {pk: n for pk, n in by_letter.items() if n != letter_amounts[pk]})
+    dropped_count = sum(len(ids) for ids in dropped.values())
     batch.state = State.FIXED
     batch.fixed_at = timezone.now()
-    batch.dropped = len(dropped)
-    batch.letters = len(by_letter)
-    batch.lines = len(lines) - len(dropped)
+    batch.dropped = dropped_count
+    batch.letters = sum(1 for n in by_letter.values() if n > 0)
+    batch.lines = len(lines) - dropped_count
     batch.amount = sum(by_letter.values())
     batch.save()
     _log(actor, batch)
