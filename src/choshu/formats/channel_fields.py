@@ -473,6 +473,38 @@ def parse_fixed(
     return ChannelFile(format=format, events=[] if errors else events, errors=finish(errors), header=head or {})
 
 
+CsvHeader = Callable[[int, list[str], list[ParseError]], bool]
+CsvRow = Callable[[int, list[str], date, CsvText, list[ParseError]], "PaymentEvent | None"]
+
+
+def parse_csv(data: bytes, *, received_on: date, format: str, header: CsvHeader, row: CsvRow) -> ChannelFile:
+    """Validate a whole CSV file of a codec; a file with any error has no events.
+
+    ``header(line, cells, errors)`` checks the first row and says whether it was a header (to be
+    skipped) or a data row (to be read); ``row`` reads a data row.
+    """
+    errors: list[ParseError] = []
+    text = decode_csv(data)
+    events: list[PaymentEvent] = []
+    header_seen = False
+    for line, cells in csv_rows(text.text, errors):
+        if not header_seen:
+            header_seen = True
+            if header(line, cells, errors):
+                continue
+        event = row(line, cells, received_on, text, errors)
+        if event is not None:
+            events.append(event)
+    if not header_seen:
+        errors.append(ParseError(0, RECORD_COLUMN, "empty file: no header row"))
+    return ChannelFile(
+        format=format,
+        events=[] if errors else events,
+        errors=finish(errors),
+        header={"encoding": encoding_name(text.encoding)},
+    )
+
+
 def tallied_totals(
     events: Sequence[PaymentEvent],
     records: int,

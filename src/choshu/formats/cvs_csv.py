@@ -32,15 +32,13 @@ from choshu.formats.channel_fields import (
     UTF8_BOM,
     CsvText,
     after_receipt,
-    csv_rows,
     cvs_payment_ref,
     date_problem,
-    decode_csv,
     encoding_name,
-    finish,
     hhmm,
     is_code,
     is_digits,
+    parse_csv,
     read_barcode,
     show,
     ymd,
@@ -232,31 +230,19 @@ def _read_row(
     )
 
 
+def _header(line: int, cells: list[str], errors: list[ParseError]) -> bool:
+    """The header row is skipped (its width checked); a first row that is a data record is read."""
+    if cells[0] in DATA_TYPES:
+        errors.append(ParseError(line, RECORD_COLUMN, "no header row: the first row is a data record"))
+        return False
+    if len(cells) != WIDTH:
+        errors.append(ParseError(line, RECORD_COLUMN, f"header row has {len(cells)} fields, not {WIDTH}"))
+    return True
+
+
 def parse(data: bytes, *, received_on: date) -> ChannelFile:
     """Validate a whole file; a file with any error has no events."""
-    errors: list[ParseError] = []
-    text = decode_csv(data)
-    events: list[PaymentEvent] = []
-    header_seen = False
-    for line, cells in csv_rows(text.text, errors):
-        if not header_seen:
-            header_seen = True
-            if cells[0] not in DATA_TYPES:
-                if len(cells) != WIDTH:
-                    errors.append(ParseError(line, RECORD_COLUMN, f"header row has {len(cells)} fields, not {WIDTH}"))
-                continue
-            errors.append(ParseError(line, RECORD_COLUMN, "no header row: the first row is a data record"))
-        event = _read_row(line, cells, received_on, text, errors)
-        if event is not None:
-            events.append(event)
-    if not header_seen:
-        errors.append(ParseError(0, RECORD_COLUMN, "empty file: no header row"))
-    return ChannelFile(
-        format=FORMAT,
-        events=[] if errors else events,
-        errors=finish(errors),
-        header={"encoding": encoding_name(text.encoding)},
-    )
+    return parse_csv(data, received_on=received_on, format=FORMAT, header=_header, row=_read_row)
 
 
 def make_event(

@@ -26,13 +26,11 @@ from choshu.formats.channel_fields import (
     UTF8_BOM,
     CsvText,
     after_receipt,
-    csv_rows,
     date_problem,
-    decode_csv,
     encoding_name,
-    finish,
     is_code,
     is_digits,
+    parse_csv,
     show,
     ymd,
 )
@@ -142,29 +140,15 @@ def _read_row(
     )
 
 
+def _header(line: int, cells: list[str], errors: list[ParseError]) -> bool:
+    if tuple(cells) != COLUMNS:
+        errors.append(ParseError(line, RECORD_COLUMN, f"the header row must be: {','.join(COLUMNS)}"))
+    return True
+
+
 def parse(data: bytes, *, received_on: date) -> ChannelFile:
     """Validate a whole file; a file with any error has no events."""
-    errors: list[ParseError] = []
-    text = decode_csv(data)
-    events: list[PaymentEvent] = []
-    header_seen = False
-    for line, cells in csv_rows(text.text, errors):
-        if not header_seen:
-            header_seen = True
-            if tuple(cells) != COLUMNS:
-                errors.append(ParseError(line, RECORD_COLUMN, f"the header row must be: {','.join(COLUMNS)}"))
-            continue
-        event = _read_row(line, cells, received_on, text, errors)
-        if event is not None:
-            events.append(event)
-    if not header_seen:
-        errors.append(ParseError(0, RECORD_COLUMN, "empty file: no header row"))
-    return ChannelFile(
-        format=FORMAT,
-        events=[] if errors else events,
-        errors=finish(errors),
-        header={"encoding": encoding_name(text.encoding)},
-    )
+    return parse_csv(data, received_on=received_on, format=FORMAT, header=_header, row=_read_row)
 
 
 def make_event(
