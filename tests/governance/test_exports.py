@@ -11,18 +11,13 @@ from pathlib import Path
 
 import pytest
 import pyzipper
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 
 from choshu.audit.models import AccessLogEntry
-from choshu.formats import cvs_csv
-from choshu.formats.cvs_barcode import build_barcode, free_area
-from choshu.formats.payment_key import payment_key
 from choshu.governance import services
-from choshu.governance.exports import DEMAND_PRINT, FIELD_SURVEY, PASSWORD_ALPHABET, ExportError
+from choshu.governance.exports import FIELD_SURVEY, PASSWORD_ALPHABET, ExportError
 from choshu.governance.models import Contract, Contractor, ExportPackage, HandoverEntry
-from choshu.payments.services import channel_file_import
 from choshu.people.models import Person
 from choshu.staff.models import Role, User
 from tests.factories import make_levy, make_person, make_user
@@ -262,94 +257,6 @@ def test_cancel_deletes_the_package_file(
     assert package.state == ExportPackage.State.CANCELLED
     assert not (var_dir / "exports" / package.file_name).exists()
     assert package.entries.last().step == HandoverEntry.Step.CANCELLED  # type: ignore[union-attr]
-
-
-# ---- the demand print data (seed 001), Shift_JIS ----------------------------------------------
-
-
-def _employer(designation_no: str, today: date, name: str = "株式会社新宿商事") -> Person:
-    employer = make_person(
-        kind="business",
-        name=name,
-        name_kana="シンジュクショウジ",
-        birth_date=None,
-        designation_no=designation_no,
-        address="東京都新宿区西新宿2丁目8番1号",
-    )
-    make_levy(employer, [30_000, 30_000], [today - timedelta(days=40), today + timedelta(days=20)], "resident_special")
-    return employer
-
-
-def test_demand_print_data_in_shift_jis(
-    clerk: User, supervisor: User, contractor: Contractor, today: date, approve: Approve, var_dir: Path
-) -> None:
-    _employer("S0001", today)
-    contract = make_contract(supervisor, contractor, today, items=DEMAND_PRINT.fields)
-    package = services.export_prepare(
-        actor=clerk, kind_code=DEMAND_PRINT.code, contract=contract, keys=["S0001"], purpose="督促状印字"
-    )
-    package, password = approve(package)
-    with pyzipper.AESZipFile(var_dir / "exports" / package.file_name) as zf:
-        zf.setpassword(password.encode())
-        text = zf.read(zf.namelist()[0]).decode("cp932")
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == [
-        "郵便番号(特別徴収義務者)",
-        "所在地",
-        "事業者氏名",
-        "指定番号",
-        "督促対象期別",
-        "課税額",
-        "督促額",
-    ]
-    assert len(rows) == 2  # the installment not yet due is not demanded
-    assert rows[1][2:4] == ["株式会社新宿商事", "S0001"] and rows[1][5:] == ["30000", "30000"]
-    assert rows[1][4].endswith("第1期")
-
-
-def test_an_employer_whose_payment_is_pending_gets_no_demand(clerk: User, today: date) -> None:
-    """A 速報 (paid at a store, 確報 not yet in) stops the demand: no letter crosses the payment (行き違い)."""
-    employer = _employer("S0002", today)
-    overdue = employer.levies.get().installments.get(installment_no=1)
-    sokuho = cvs_csv.make_event(
-        data_type="01",
-        barcode=build_barcode(
-            company_code=settings.CVS_COMPANY_CODE,
-            free_area=free_area(prefix=settings.CVS_AGENT_PREFIX, key=payment_key(overdue.pk)),
-            reissue=0,
-            due_date=None,
-            amount=30_000,
-        ),
-        paid_on=today - timedelta(days=1),
-        paid_time="1015",
-    )
-    result = channel_file_import(
-        actor=None, format="cvs-csv", file_name="sokuho.csv", data=cvs_csv.dump([sokuho]), received_on=today
-    )
-    assert result.ok and result.counts == {"pending": 1}
-    with pytest.raises(ExportError, match="督促対象の期別がありません"):
-        DEMAND_PRINT.select(["S0002"], frozenset({"resident_special"}), today)
-
-
-def test_a_character_shift_jis_cannot_carry_refuses_the_export(
-    clerk: User, supervisor: User, contractor: Contractor, today: date, approve: Approve, var_dir: Path
-) -> None:
-    _employer("S0002", today, name="𠮷野家商店")
-    contract = make_contract(supervisor, contractor, today, items=DEMAND_PRINT.fields)
-    package = services.export_prepare(
-        actor=clerk, kind_code=DEMAND_PRINT.code, contract=contract, keys=["S0002"], purpose="督促状印字"
-    )
-    with pytest.raises(ExportError, match="1件目の事業者氏名にShift_JISで表せない文字「𠮷」"):
-        approve(package)
-    assert not list((var_dir / "exports").glob("*.zip"))
-
-
-def test_the_survey_contract_does_not_cover_the_demand_print(clerk: User, contract: Contract, today: date) -> None:
-    _employer("S0003", today)
-    with pytest.raises(ExportError, match=r"指定番号\(employer\.designation_no\)"):
-        services.export_prepare(
-            actor=clerk, kind_code=DEMAND_PRINT.code, contract=contract, keys=["S0003"], purpose="x"
-        )
 
 
 def test_mover_fixture_is_delinquent(today: date) -> None:

@@ -1,7 +1,10 @@
-"""Fixtures of 納付書: fast password hashing and a known 確認番号 secret."""
+"""Fixtures of 納付書 and letters: fast password hashing, a known 確認番号 secret, the export engine's."""
 
 import pytest
 from pytest_django import Settings
+
+# The export engine's fixtures (users, contractor, approval, a temporary var/), for the print data.
+from tests.governance.conftest import approve, clerk, contractor, supervisor, today, var_dir  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -9,10 +9,10 @@ Kinds today:
 - ``persons-field-survey`` 現地調査対象者 (seed 000): moved-out delinquents chosen by 宛名番号;
   ONLY 郵便番号・住所・方書・氏名, plus 整理番号 (the row's serial within the package, not a data
   item: it lets the survey results come back without sending any identifier). UTF-8 with BOM.
-- ``employers-demand-print`` 督促状(特別徴収分)印字データ (seed 001): employers chosen by 指定番号,
-  one row per overdue special-collection installment; ONLY 郵便番号・所在地・事業者氏名・指定番号・
-  督促対象期別・課税額・督促額. Shift_JIS (cp932) for the print house; a character Shift_JIS cannot
-  carry refuses the export and names the row and column.
+
+Other apps register theirs: the Pay-easy levy upload (payments/levy_upload.py), the print data of
+letters and tax-notice slips (notices/print_data.py). A kind in Shift_JIS (cp932) refuses a
+character Shift_JIS cannot carry and names the row and column.
 
 The package: a ZIP encrypted with AES-256 (WinZip AE-2, pyzipper) holding one CSV; 7-Zip and
 every current archiver open it with the password. The password is random (`new_password`),
@@ -35,7 +35,6 @@ from choshu.governance.catalogue import CATALOGUE, label_of
 from choshu.ledger.models import Installment
 from choshu.payments.selectors import payment_pending_installments
 from choshu.people.models import Person
-from choshu.rules.calendar import fiscal_year_label
 
 # Letters and digits a person can read off paper without doubt: no 0/O/o, 1/l/I, nor 5/S, 2/Z.
 PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYabcdefghijkmnpqrstuvwxyz346789"
@@ -52,7 +51,19 @@ def new_password(length: int = PASSWORD_LENGTH) -> str:
 
 
 Selector = Callable[[Sequence[str], frozenset[str], date], list[int]]
-RowBuilder = Callable[[Sequence[int], frozenset[str], date], Iterator[list[str]]]
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a kind builds its rows from: the keys the clerk gave, the persons they chose, the day."""
+
+    keys: Sequence[str]
+    person_ids: Sequence[int]
+    revenues: frozenset[str]
+    as_of: date
+
+
+RowBuilder = Callable[[Request], Iterator[list[str]]]
 
 
 @dataclass(frozen=True)
@@ -65,7 +76,7 @@ class ExportKind:
     max_records: int
     revenues: frozenset[str]  # the revenues whose delinquency the kind serves
     select: Selector  # keys → person ids, or ExportError naming every bad key
-    rows: RowBuilder  # person ids → rows (strings), in the fields' order (+ serial if `serial`)
+    rows: RowBuilder  # the request → rows (strings), in the fields' order (+ serial if `serial`)
     serial: bool = False  # prepend 整理番号 (1, 2, …)
     trailer_lines: int = 0  # last rows that are a trailer (件数・合計), not records: not counted
     description: str = ""
@@ -111,15 +122,6 @@ def _overdue_installments(person_ids: Sequence[int], revenues: frozenset[str], a
     ).exclude(pk__in=payment_pending_installments())
 
 
-def _overdue(person_ids: Sequence[int], revenues: frozenset[str], as_of: date) -> Iterator[Installment]:
-    return (
-        _overdue_installments(person_ids, revenues, as_of)
-        .select_related("levy")
-        .order_by("levy__person_id", "levy__fiscal_year", "due_date", "pk")
-        .iterator(chunk_size=2000)
-    )
-
-
 def _delinquent_ids(person_ids: Sequence[int], revenues: frozenset[str], as_of: date) -> set[int]:
     return set(_overdue_installments(person_ids, revenues, as_of).values_list("levy__person_id", flat=True))
 
@@ -156,7 +158,8 @@ def _survey_select(keys: Sequence[str], revenues: frozenset[str], as_of: date) -
     return ids
 
 
-def _survey_rows(person_ids: Sequence[int], revenues: frozenset[str], as_of: date) -> Iterator[list[str]]:
+def _survey_rows(request: Request) -> Iterator[list[str]]:
+    person_ids = request.person_ids
     rows = {
         pk: [postal, address, extra, name]
         for pk, postal, address, extra, name in Person.objects.filter(pk__in=list(person_ids)).values_list(
@@ -182,73 +185,7 @@ FIELD_SURVEY = ExportKind(
 )
 
 
-# ---- employers-demand-print (seed 001) -------------------------------------------------------
-
-
-def _demand_select(keys: Sequence[str], revenues: frozenset[str], as_of: date) -> list[int]:
-    _check_count(20_000, keys)
-    if "resident_special" not in revenues:
-        raise ExportError("個人住民税(特別徴収)が担当税目にありません。")
-    found = dict(
-        Person.objects.filter(designation_no__in=list(keys), kind=Person.Kind.BUSINESS).values_list(
-            "designation_no", "pk"
-        )
-    )
-    problems = [f"{k}: 指定番号がありません" for k in keys if k not in found]
-    delinquent = _delinquent_ids(list(found.values()), frozenset({"resident_special"}), as_of)
-    problems += [f"{k}: 督促対象の期別がありません" for k in keys if k in found and found[k] not in delinquent]
-    if problems:
-        raise ExportError("対象にできない特別徴収義務者があります: " + "; ".join(problems))
-    return [found[k] for k in keys]
-
-
-def _demand_rows(person_ids: Sequence[int], revenues: frozenset[str], as_of: date) -> Iterator[list[str]]:
-    persons = {
-        pk: (postal, address, name, designation_no or "")
-        for pk, postal, address, name, designation_no in Person.objects.filter(pk__in=list(person_ids)).values_list(
-            "pk", "postal_code", "address", "name", "designation_no"
-        )
-    }
-    by_person: dict[int, list[Installment]] = {}
-    for inst in _overdue(person_ids, frozenset({"resident_special"}), as_of):
-        by_person.setdefault(inst.levy.person_id, []).append(inst)
-    for pk in person_ids:
-        postal, address, name, designation_no = persons[pk]
-        for inst in by_person.get(pk, []):
-            yield [
-                postal,
-                address,
-                name,
-                designation_no,
-                f"{fiscal_year_label(inst.levy.fiscal_year)} 第{inst.installment_no}期",
-                str(inst.amount),
-                str(inst.amount - inst.paid_principal),
-            ]
-
-
-DEMAND_PRINT = ExportKind(
-    code="employers-demand-print",
-    label="督促状(特別徴収分)印字データ",
-    fields=(
-        "employer.postal_code",
-        "employer.location",
-        "employer.name",
-        "employer.designation_no",
-        "demand.installment",
-        "demand.tax_amount",
-        "demand.demand_amount",
-    ),
-    encoding="cp932",
-    key_label="指定番号",
-    max_records=20_000,
-    revenues=frozenset({"resident_special"}),
-    select=_demand_select,
-    rows=_demand_rows,
-    description="特別徴収義務者ごとに、納期限を過ぎた未納の期別(督促額 = 未納本税)。",
-)
-
 register_export_kind(FIELD_SURVEY)
-register_export_kind(DEMAND_PRINT)
 
 
 # ---- the package -----------------------------------------------------------------------------

@@ -179,6 +179,7 @@ class ExportPackage(models.Model):
     state = models.CharField("状態", max_length=12, choices=State.choices, default=State.PREPARED)
     fields = models.JSONField("項目", default=list)  # catalogue codes written, in column order
     revenues = models.JSONField("税目", default=list)  # the revenue scope the selection was made in
+    keys = models.JSONField("指定", default=list)  # what the preparer gave: 宛名番号, 指定番号, 処理番号
     selection = models.JSONField("対象", default=list)  # person ids (references only)
     record_count = models.PositiveIntegerField("件数", default=0)
     prepared_by = models.ForeignKey(

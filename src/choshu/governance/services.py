@@ -29,7 +29,7 @@ from choshu.audit.models import Action
 from choshu.governance import permissions
 from choshu.governance.access import export_purpose, log_export, log_handover, log_persons
 from choshu.governance.catalogue import describe, missing_items, unknown_codes
-from choshu.governance.exports import ExportError, ExportKind, build_package, export_kind, new_password
+from choshu.governance.exports import ExportError, ExportKind, Request, build_package, export_kind, new_password
 from choshu.governance.models import (
     Contract,
     ContractHandler,
@@ -353,6 +353,7 @@ def export_prepare(
         purpose=purpose.strip(),
         fields=list(kind.fields),
         revenues=sorted(revenues),
+        keys=list(keys),
         selection=person_ids,
         record_count=len(person_ids),
         prepared_by=actor,
@@ -416,7 +417,7 @@ def _approve(
     csv_name = f"{kind.code}-{package.pk:06d}-{today:%Y%m%d}.csv"
     built = build_package(
         kind=kind,
-        rows=kind.rows(package.selection, frozenset(package.revenues), today),
+        rows=kind.rows(Request(package.keys, package.selection, frozenset(package.revenues), today)),
         csv_name=csv_name,
         password=password,
     )

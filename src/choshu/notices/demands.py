@@ -3,7 +3,9 @@
 Selection: installments of the actor's revenues whose due date is the batch's `due_on`, still
 unpaid (paid principal below the amount), with no payment pending (速報 without its 確報: a letter
 would cross the payment, 行き違い) and no active demand line (nothing is demanded twice). One
-letter per person — an employer (特別徴収義務者) is a person too — listing their installments.
+letter per person — an employer (特別徴収義務者) is a person too — listing their installments; a
+person owing both taxes and NHI premiums gets one letter of each form (`DemandLetter.Form`: the
+legal notices differ).
 
 Fixing re-reads the lines under lock, just before the batch is final: a line whose installment
 was paid or reported paid since the batch was prepared is dropped (the race Kill Bill #472
@@ -59,6 +61,7 @@ class Line:
 class Letter:
     person_id: int
     atena_no: str
+    form: str  # DemandLetter.Form
     lines: list[Line] = field(default_factory=list)
 
     @property
@@ -88,6 +91,7 @@ class DemandResult:
             "persons": [
                 {
                     "atena_no": letter.atena_no,
+                    "form": letter.form,
                     "amount": letter.amount,
                     "installments": [
                         {"levy_no": line.levy_no, "installment_no": line.installment_no, "amount": line.amount}
@@ -142,11 +146,17 @@ def demand_selection(*, due_on: date, revenues: Collection[str]) -> list[Letter]
             "paid_principal",
         )
     )
-    letters: dict[int, Letter] = {}
+    letters: dict[tuple[int, str], Letter] = {}
     for pk, person_id, atena_no, levy_no, fiscal_year, revenue, no, amount, paid in rows:
-        letter = letters.setdefault(person_id, Letter(person_id, atena_no))
+        form = form_of(revenue)
+        letter = letters.setdefault((person_id, form), Letter(person_id, atena_no, form))
         letter.lines.append(Line(pk, levy_no, fiscal_year, revenue, no, amount, amount - paid))
     return list(letters.values())
+
+
+def form_of(revenue: str) -> str:
+    """The letter form an installment of ``revenue`` is demanded on."""
+    return DemandLetter.Form.TAX if REVENUES[revenue].is_tax else DemandLetter.Form.NHI
 
 
 def demand_dry_run(*, actor: User | None, due_on: date, issue_date: date) -> DemandResult:
@@ -187,8 +197,11 @@ def demand_prepare(*, actor: User | None, due_on: date, issue_date: date) -> Dem
     letter_ids = bulk.reserve_ids(DemandLetter, len(letters))
     bulk.insert(
         DemandLetter,
-        ("id", "batch_id", "person_id", "amount"),
-        ((pk, batch.pk, letter.person_id, letter.amount) for pk, letter in zip(letter_ids, letters, strict=True)),
+        ("id", "batch_id", "person_id", "form", "amount"),
+        (
+            (pk, batch.pk, letter.person_id, letter.form, letter.amount)
+            for pk, letter in zip(letter_ids, letters, strict=True)
+        ),
     )
     bulk.insert(
         DemandLine,
@@ -278,6 +291,22 @@ def demand_cancel(*, actor: User | None, batch: DemandBatch, reason: str) -> Dem
     return batch
 
 
+@transaction.atomic
+def demand_dispatch(*, actor: User | None, batch: DemandBatch) -> DemandBatch:
+    """発送: the letters are posted (printed in house, or delivered by the print house and inspected)."""
+    _revenues(actor)
+    batch = DemandBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.state != State.FIXED:
+        raise DemandError(
+            f"督促処理 #{batch.pk} は{batch.get_state_display()}です。発送済にできるのは確定した処理です。"
+        )
+    batch.state = State.DISPATCHED
+    batch.dispatched_at = timezone.now()
+    batch.save(update_fields=["state", "dispatched_at"])
+    _log(actor, batch)
+    return batch
+
+
 def _log(actor: User | None, batch: DemandBatch) -> None:
     access_log_write(
         actor=actor,
@@ -296,6 +325,7 @@ def _result_of(batch: DemandBatch) -> DemandResult:
             "installment_id",
             "letter__person_id",
             "letter__person__atena_no",
+            "letter__form",
             "installment__levy__levy_no",
             "installment__levy__fiscal_year",
             "installment__levy__revenue",
@@ -304,9 +334,9 @@ def _result_of(batch: DemandBatch) -> DemandResult:
             "amount",
         )
     )
-    letters: dict[int, Letter] = {}
-    for pk, person_id, atena_no, levy_no, fiscal_year, revenue, no, tax_amount, amount in rows:
-        letters.setdefault(person_id, Letter(person_id, atena_no)).lines.append(
+    letters: dict[tuple[int, str], Letter] = {}
+    for pk, person_id, atena_no, form, levy_no, fiscal_year, revenue, no, tax_amount, amount in rows:
+        letters.setdefault((person_id, form), Letter(person_id, atena_no, form)).lines.append(
             Line(pk, levy_no, fiscal_year, revenue, no, tax_amount, amount)
         )
     return DemandResult(batch.due_on, batch.issue_date, list(letters.values()), batch.pk, batch.dropped)

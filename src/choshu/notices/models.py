@@ -39,17 +39,28 @@ class DemandBatch(models.Model):
     fixed_at = models.DateTimeField("確定日時", null=True, blank=True)
     cancelled_at = models.DateTimeField("取消日時", null=True, blank=True)
     cancel_reason = models.CharField("取消理由", max_length=200, blank=True)
+    dispatched_at = models.DateTimeField("発送日時", null=True, blank=True)
 
 
 class DemandLetter(models.Model):
-    """督促状 (one per person, or employer, per batch)."""
+    """督促状: one per person (or employer) and form per batch.
+
+    The form follows the law the revenue is collected under: taxes (地方税法) and NHI premiums
+    (国民健康保険法・地方自治法231条の3) carry different legal notices and appeal bodies, so a person
+    owing both gets two letters.
+    """
+
+    class Form(models.TextChoices):
+        TAX = "tax", "督促状(地方税)"
+        NHI = "nhi", "督促状(国民健康保険料)"
 
     batch = models.ForeignKey(DemandBatch, on_delete=models.PROTECT, related_name="demand_letters")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="demand_letters")
+    form = models.CharField("様式", max_length=3, choices=Form.choices, default=Form.TAX)
     amount = models.BigIntegerField("督促額計", default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["batch", "person"], name="demand_letter_unique")]
+        constraints = [models.UniqueConstraint(fields=["batch", "person", "form"], name="demand_letter_unique")]
 
 
 class DemandLine(models.Model):
@@ -71,3 +82,47 @@ class DemandLine(models.Model):
             models.UniqueConstraint(fields=["installment"], condition=Q(active=True), name="demand_line_once"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="demand_line_positive"),
         ]
+
+
+class ReturnedMail(models.Model):
+    """返戻: a letter the post office brought back. The address it was sent to is kept, so the
+    person's address counts as unreachable (宛所不明) until the register gives a new one."""
+
+    class Reason(models.TextChoices):
+        UNKNOWN_ADDRESS = "unknown_address", "宛所に尋ねあたりません"
+        MOVED = "moved", "転居先不明"
+        INCOMPLETE = "incomplete", "あて名不完全"
+        REFUSED = "refused", "受取拒否"
+        UNCLAIMED = "unclaimed", "保管期間経過"
+        OTHER = "other", "その他"
+
+    letter = models.OneToOneField(DemandLetter, on_delete=models.PROTECT, related_name="returned_mail")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="returned_mail")
+    address = models.CharField("送付先住所", max_length=300)  # as the letter was sent
+    returned_on = models.DateField("返戻日")
+    reason = models.CharField("返戻理由", max_length=20, choices=Reason.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "returned_on"])]
+
+
+class DeliveryInspection(models.Model):
+    """納品検査: the contractor's piece list for a print export, reconciled by letter number."""
+
+    package = models.ForeignKey(
+        "governance.ExportPackage", on_delete=models.PROTECT, related_name="delivery_inspections"
+    )
+    inspected_at = models.DateTimeField("検査日時")
+    inspected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    expected = models.PositiveIntegerField("予定通数")
+    delivered = models.PositiveIntegerField("納品通数")
+    missing = models.JSONField("不足(文書番号)", default=list)
+    extra = models.JSONField("過剰・不明(納品一覧の値)", default=list)
+    duplicated = models.JSONField("重複(文書番号)", default=list)
+    passed = models.BooleanField("合格")
+    note = models.CharField("備考", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-inspected_at", "-id"]

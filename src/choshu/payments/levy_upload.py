@@ -45,7 +45,7 @@ from choshu.formats.payeasy import PayEasyKeys, payeasy_keys
 from choshu.formats.payeasy_levy import LevyFileError, LevyRecord, lines
 from choshu.formats.payment_key import payment_key
 from choshu.formats.zengin_kana import ZenginKanaError, to_zengin_kana
-from choshu.governance.exports import ExportError, ExportKind, register_export_kind
+from choshu.governance.exports import ExportError, ExportKind, Request, register_export_kind
 from choshu.ledger.models import Installment
 from choshu.notices.slips import slip_deadline
 from choshu.people.models import Person
@@ -194,10 +194,12 @@ def _records(person_ids: Sequence[int], revenues: frozenset[str], as_of: date) -
                 )
 
 
-def _rows(person_ids: Sequence[int], revenues: frozenset[str], as_of: date) -> Iterator[list[str]]:
+def _rows(request: Request) -> Iterator[list[str]]:
     try:
         yield from lines(
-            _records(person_ids, revenues, as_of), institution_no=settings.PAYEASY_INSTITUTION_NO, created_on=as_of
+            _records(request.person_ids, request.revenues, request.as_of),
+            institution_no=settings.PAYEASY_INSTITUTION_NO,
+            created_on=request.as_of,
         )
     except LevyFileError as error:
         raise ExportError(f"ペイジー調定データの形式に合わない値があります: {error}") from None
