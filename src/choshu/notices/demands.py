@@ -292,17 +292,20 @@ def demand_cancel(*, actor: User | None, batch: DemandBatch, reason: str) -> Dem
 
 
 @transaction.atomic
-def demand_dispatch(*, actor: User | None, batch: DemandBatch) -> DemandBatch:
-    """発送: the letters are posted (printed in house, or delivered by the print house and inspected)."""
+def demand_dispatch(*, actor: User | None, batch: DemandBatch, dispatched_on: date | None = None) -> DemandBatch:
+    """発送: the letters were posted on ``dispatched_on`` (default: the issue date), on or after
+    the issue date and not in the future — printed in house, or by the print house once inspected."""
     _revenues(actor)
     batch = DemandBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.state != State.FIXED:
-        raise DemandError(
-            f"督促処理 #{batch.pk} は{batch.get_state_display()}です。発送済にできるのは確定した処理です。"
-        )
+        state = batch.get_state_display()
+        raise DemandError(f"督促処理 #{batch.pk} は{state}です。発送済にできるのは確定した処理です。")
+    dispatched_on = dispatched_on or batch.issue_date
+    if not batch.issue_date <= dispatched_on <= timezone.localdate():
+        raise DemandError("発送日は発付日から今日までの日付にしてください。")
     batch.state = State.DISPATCHED
-    batch.dispatched_at = timezone.now()
-    batch.save(update_fields=["state", "dispatched_at"])
+    batch.dispatched_on = dispatched_on
+    batch.save(update_fields=["state", "dispatched_on"])
     _log(actor, batch)
     return batch
 

@@ -39,7 +39,7 @@ class DemandBatch(models.Model):
     fixed_at = models.DateTimeField("確定日時", null=True, blank=True)
     cancelled_at = models.DateTimeField("取消日時", null=True, blank=True)
     cancel_reason = models.CharField("取消理由", max_length=200, blank=True)
-    dispatched_at = models.DateTimeField("発送日時", null=True, blank=True)
+    dispatched_on = models.DateField("発送日", null=True, blank=True)
 
 
 class DemandLetter(models.Model):
@@ -98,7 +98,8 @@ class ReturnedMail(models.Model):
 
     letter = models.OneToOneField(DemandLetter, on_delete=models.PROTECT, related_name="returned_mail")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="returned_mail")
-    address = models.CharField("送付先住所", max_length=300)  # as the letter was sent
+    address = models.CharField("送付先住所", max_length=200)  # as on record when the return is entered
+    address_extra = models.CharField("送付先方書", max_length=100, blank=True)
     returned_on = models.DateField("返戻日")
     reason = models.CharField("返戻理由", max_length=20, choices=Reason.choices)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
