@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("choshu.staff.urls")),
     path("", include("choshu.governance.urls")),
     path("", include("choshu.payments.urls")),
+    path("", include("choshu.notices.urls")),
 ]

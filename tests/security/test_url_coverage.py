@@ -4,6 +4,7 @@ one that shows no personal data, so that a screen added later cannot go untested
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.governance.test_governance_views import MATRIX as GOVERNANCE
+from tests.notices.test_notices_views import MATRIX as NOTICES
 from tests.payments.test_payments_views import MATRIX as PAYMENTS
 from tests.web.test_web_matrix import MATRIX as WEB
 from tests.web.test_web_matrix import PUBLIC
@@ -24,6 +25,6 @@ def _names(patterns: list[URLPattern | URLResolver]) -> set[str]:
 
 def test_every_url_is_in_a_matrix_or_named_as_free_of_personal_data() -> None:
     names = _names(get_resolver().url_patterns)
-    covered = set(WEB) | set(GOVERNANCE) | set(PAYMENTS) | PUBLIC | OWN_ACCOUNT
+    covered = set(WEB) | set(GOVERNANCE) | set(PAYMENTS) | set(NOTICES) | PUBLIC | OWN_ACCOUNT
     assert names - covered == set(), "add these screens to an authorisation matrix"
     assert covered - names == set(), "the matrices name screens that do not exist"

@@ -84,7 +84,7 @@ class ExportPrepareForm(forms.Form):
     contract = forms.ModelChoiceField(label="契約", queryset=Contract.objects.none())
     purpose = forms.CharField(label="用途", max_length=200)
     keys = forms.CharField(
-        label="対象(宛名番号または指定番号、1行に1件)", widget=forms.Textarea(attrs={"rows": 8, "class": "keys"})
+        label="対象(種類ごとの番号、1行に1件)", widget=forms.Textarea(attrs={"rows": 8, "class": "keys"})
     )
 
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:

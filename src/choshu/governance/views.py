@@ -280,7 +280,9 @@ def export_list(request: HttpRequest) -> HttpResponse:
 @allowed(permissions.can_prepare_exports)
 def export_new(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    form = ExportPrepareForm(request.POST or None, today=today)
+    # A screen that produces data for a kind links here with kind, keys and purpose filled in.
+    initial = {name: request.GET[name] for name in ("kind", "keys", "purpose") if name in request.GET}
+    form = ExportPrepareForm(request.POST or None, today=today, initial=initial)
     package = _created(
         request,
         form,

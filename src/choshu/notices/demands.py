@@ -103,7 +103,7 @@ class DemandResult:
         }
 
 
-def _revenues(actor: User | None) -> list[str]:
+def revenues_of(actor: User | None) -> list[str]:
     if actor is None:
         return sorted(REVENUES)
     if not actor.can_post_payments():
@@ -119,7 +119,7 @@ def _check_dates(due_on: date, issue_date: date) -> list[str]:
     return []
 
 
-def _unpaid(installments: QuerySet[Installment]) -> QuerySet[Installment]:
+def undemanded(installments: QuerySet[Installment]) -> QuerySet[Installment]:
     """Still owing principal, no payment pending (速報), not demanded already."""
     demanded = DemandLine.objects.filter(installment=OuterRef("pk"), active=True)
     return (
@@ -132,7 +132,7 @@ def _unpaid(installments: QuerySet[Installment]) -> QuerySet[Installment]:
 def demand_selection(*, due_on: date, revenues: Collection[str]) -> list[Letter]:
     """The letters a batch for `due_on` would hold now, ordered by 宛名番号 (one query)."""
     rows = (
-        _unpaid(Installment.objects.filter(due_date=due_on, levy__revenue__in=sorted(revenues)))
+        undemanded(Installment.objects.filter(due_date=due_on, levy__revenue__in=sorted(revenues)))
         .order_by("levy__person__atena_no", "levy__fiscal_year", "levy__levy_no", "installment_no")
         .values_list(
             "pk",
@@ -159,9 +159,16 @@ def form_of(revenue: str) -> str:
     return DemandLetter.Form.TAX if REVENUES[revenue].is_tax else DemandLetter.Form.NHI
 
 
-def demand_dry_run(*, actor: User | None, due_on: date, issue_date: date) -> DemandResult:
+def demand_dry_run(
+    *,
+    actor: User | None,
+    due_on: date,
+    issue_date: date,
+    channel: str = AccessChannel.CLI,
+    client_address: str | None = None,
+) -> DemandResult:
     """What `demand_prepare` would select, written nowhere but the access log (a read of persons)."""
-    revenues = _revenues(actor)
+    revenues = revenues_of(actor)
     warnings = _check_dates(due_on, issue_date)
     with transaction.atomic():
         letters = demand_selection(due_on=due_on, revenues=revenues)
@@ -170,15 +177,23 @@ def demand_dry_run(*, actor: User | None, due_on: date, issue_date: date) -> Dem
             action=Action.READ,
             subjects=[f"count:demand:{len(letters)}"],
             purpose=f"batch:demand_dry_run:{due_on:%Y%m%d}",
-            channel=AccessChannel.CLI,
+            channel=channel,
+            client_address=client_address,
         )
     return DemandResult(due_on, issue_date, letters, warnings=warnings)
 
 
 @transaction.atomic
-def demand_prepare(*, actor: User | None, due_on: date, issue_date: date) -> DemandResult:
+def demand_prepare(
+    *,
+    actor: User | None,
+    due_on: date,
+    issue_date: date,
+    channel: str = AccessChannel.CLI,
+    client_address: str | None = None,
+) -> DemandResult:
     """Choose the letters of a new batch (state prepared); nothing is created when none is due."""
-    revenues = _revenues(actor)
+    revenues = revenues_of(actor)
     warnings = _check_dates(due_on, issue_date)
     letters = demand_selection(due_on=due_on, revenues=revenues)
     result = DemandResult(due_on, issue_date, letters, warnings=warnings)
@@ -212,15 +227,17 @@ def demand_prepare(*, actor: User | None, due_on: date, issue_date: date) -> Dem
             for line in letter.lines
         ),
     )
-    _log(actor, batch)
+    _log(actor, batch, channel, client_address)
     result.batch_id = batch.pk
     return result
 
 
 @transaction.atomic
-def demand_fix(*, actor: User | None, batch: DemandBatch) -> DemandResult:
+def demand_fix(
+    *, actor: User | None, batch: DemandBatch, channel: str = AccessChannel.CLI, client_address: str | None = None
+) -> DemandResult:
     """確定: re-read every line under lock; drop what was paid or reported paid since preparing."""
-    _revenues(actor)
+    revenues_of(actor)
     batch = DemandBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.state != State.PREPARED:
         raise DemandError(f"督促処理 #{batch.pk} は{batch.get_state_display()}です。確定できません。")
@@ -259,24 +276,41 @@ def demand_fix(*, actor: User | None, batch: DemandBatch) -> DemandResult:
     batch.lines = len(lines) - dropped_count
     batch.amount = sum(by_letter.values())
     batch.save()
-    _log(actor, batch)
+    _log(actor, batch, channel, client_address)
     return _result_of(batch)
 
 
-def demand_run(*, actor: User | None, due_on: date, issue_date: date) -> DemandResult:
+def demand_run(
+    *,
+    actor: User | None,
+    due_on: date,
+    issue_date: date,
+    channel: str = AccessChannel.CLI,
+    client_address: str | None = None,
+) -> DemandResult:
     """`choshu demand run`: prepare and fix at once (a screen prepares, previews, then fixes)."""
-    prepared = demand_prepare(actor=actor, due_on=due_on, issue_date=issue_date)
+    prepared = demand_prepare(
+        actor=actor, due_on=due_on, issue_date=issue_date, channel=channel, client_address=client_address
+    )
     if prepared.batch_id is None:
         return prepared
-    fixed = demand_fix(actor=actor, batch=DemandBatch.objects.get(pk=prepared.batch_id))
+    batch = DemandBatch.objects.get(pk=prepared.batch_id)
+    fixed = demand_fix(actor=actor, batch=batch, channel=channel, client_address=client_address)
     fixed.warnings = prepared.warnings
     return fixed
 
 
 @transaction.atomic
-def demand_cancel(*, actor: User | None, batch: DemandBatch, reason: str) -> DemandBatch:
+def demand_cancel(
+    *,
+    actor: User | None,
+    batch: DemandBatch,
+    reason: str,
+    channel: str = AccessChannel.CLI,
+    client_address: str | None = None,
+) -> DemandBatch:
     """取消 before dispatch: the lines are released, so a later batch may demand them."""
-    _revenues(actor)
+    revenues_of(actor)
     if not reason.strip():
         raise DemandError("取消理由を入力してください。")
     batch = DemandBatch.objects.select_for_update().get(pk=batch.pk)
@@ -287,15 +321,22 @@ def demand_cancel(*, actor: User | None, batch: DemandBatch, reason: str) -> Dem
     batch.cancelled_at = timezone.now()
     batch.cancel_reason = reason.strip()[:200]
     batch.save(update_fields=["state", "cancelled_at", "cancel_reason"])
-    _log(actor, batch)
+    _log(actor, batch, channel, client_address)
     return batch
 
 
 @transaction.atomic
-def demand_dispatch(*, actor: User | None, batch: DemandBatch, dispatched_on: date | None = None) -> DemandBatch:
+def demand_dispatch(
+    *,
+    actor: User | None,
+    batch: DemandBatch,
+    dispatched_on: date | None = None,
+    channel: str = AccessChannel.CLI,
+    client_address: str | None = None,
+) -> DemandBatch:
     """発送: the letters were posted on ``dispatched_on`` (default: the issue date), on or after
     the issue date and not in the future — printed in house, or by the print house once inspected."""
-    _revenues(actor)
+    revenues_of(actor)
     batch = DemandBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.state != State.FIXED:
         state = batch.get_state_display()
@@ -306,17 +347,18 @@ def demand_dispatch(*, actor: User | None, batch: DemandBatch, dispatched_on: da
     batch.state = State.DISPATCHED
     batch.dispatched_on = dispatched_on
     batch.save(update_fields=["state", "dispatched_on"])
-    _log(actor, batch)
+    _log(actor, batch, channel, client_address)
     return batch
 
 
-def _log(actor: User | None, batch: DemandBatch) -> None:
+def _log(actor: User | None, batch: DemandBatch, channel: str, client_address: str | None) -> None:
     access_log_write(
         actor=actor,
         action=Action.CHANGE,
         subjects=[ref("demandbatch", batch.pk), f"count:demand:{batch.letters}"],
         purpose=f"batch:demand:{batch.pk}",
-        channel=AccessChannel.CLI,
+        channel=channel,
+        client_address=client_address,
     )
 
 

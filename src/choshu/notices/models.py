@@ -127,3 +127,72 @@ class DeliveryInspection(models.Model):
 
     class Meta:
         ordering = ["-inspected_at", "-id"]
+
+
+class ReminderLevel(models.Model):
+    """催告の段階, as data: when a level applies (days since the last letter actually sent, the
+    amount owed, the revenues) and what it produces (the template, the level after it)."""
+
+    class Template(models.TextChoices):
+        REMINDER = "reminder", "催告書"
+        FINAL = "final", "最終催告書"
+        PRE_SEIZURE = "pre_seizure", "差押予告書"
+
+    order = models.PositiveSmallIntegerField("順位", unique=True)
+    name = models.CharField("名称", max_length=50)
+    template = models.CharField("様式", max_length=20, choices=Template.choices)
+    min_days = models.PositiveSmallIntegerField("前回発送からの日数")
+    min_amount = models.BigIntegerField("滞納額の下限", default=1)
+    revenues = models.JSONField("税目(空は全税目)", default=list, blank=True)
+    next_level = models.ForeignKey(
+        "self", verbose_name="次の段階", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    active = models.BooleanField("使用中", default=True)
+
+    class Meta:
+        ordering = ["order"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReminderBatch(models.Model):
+    """催告書の作成 (generate) and, separately, its dispatch."""
+
+    class State(models.TextChoices):
+        GENERATED = "generated", "作成済"
+        DISPATCHED = "dispatched", "発送済"
+        CANCELLED = "cancelled", "取消"
+
+    as_of = models.DateField("基準日")
+    issue_date = models.DateField("発付日")
+    revenues = models.JSONField("税目", default=list)
+    state = models.CharField("状態", max_length=12, choices=State.choices, default=State.GENERATED)
+    letters = models.PositiveIntegerField("通数", default=0)
+    amount = models.BigIntegerField("催告額計", default=0)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dispatched_on = models.DateField("発送日", null=True, blank=True)
+    cancelled_at = models.DateTimeField("取消日時", null=True, blank=True)
+    cancel_reason = models.CharField("取消理由", max_length=200, blank=True)
+
+
+class Reminder(models.Model):
+    """催告書: one per person and form per batch, at one level."""
+
+    batch = models.ForeignKey(ReminderBatch, on_delete=models.PROTECT, related_name="reminders")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="reminders")
+    form = models.CharField("様式", max_length=3, choices=DemandLetter.Form.choices)
+    level = models.ForeignKey(ReminderLevel, on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField("催告額")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "person", "form"], name="reminder_unique")]
+
+
+class ReminderLine(models.Model):
+    reminder = models.ForeignKey(Reminder, on_delete=models.PROTECT, related_name="lines")
+    installment = models.ForeignKey(Installment, on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField("未納額")

@@ -140,16 +140,13 @@ def _draw_slip(c: Canvas, slip: Slip, person: Person, *, top: float, issued_on: 
         c.drawString(left, top - 71 * mm, "金融機関の窓口またはペイジーで納付してください。")
 
 
-def slip_pdf(*, person: Person, slips: Sequence[Slip], issued_on: date) -> bytes:
-    """The slips of one person on A4 pages, three a page, with cut lines between them."""
+def draw_slips(c: Canvas, *, person: Person, slips: Sequence[Slip], issued_on: date) -> None:
+    """Draw ``slips`` on ``c`` from a fresh page on, three a page with cut lines between them, and
+    end their last page (``showPage``): another document (a demand letter) can enclose them."""
     if not slips:
         raise ValueError("no slips to render")
     japanese_font()
-    buffer = io.BytesIO()
     width, height = A4
-    c = Canvas(buffer, pagesize=A4, initialFontName=FONT_NAME, initialFontSize=9)
-    c.setTitle("納付書")
-    c.setAuthor("choshu")
     first_top = height - 10 * mm
     for i, slip in enumerate(slips):
         position = i % SLIPS_PER_PAGE
@@ -164,5 +161,17 @@ def slip_pdf(*, person: Person, slips: Sequence[Slip], issued_on: date) -> bytes
             c.restoreState()
         _draw_slip(c, slip, person, top=top, issued_on=issued_on)
     c.showPage()
+
+
+def slip_pdf(*, person: Person, slips: Sequence[Slip], issued_on: date) -> bytes:
+    """The slips of one person on A4 pages, three a page, with cut lines between them."""
+    if not slips:
+        raise ValueError("no slips to render")
+    japanese_font()
+    buffer = io.BytesIO()
+    c = Canvas(buffer, pagesize=A4, initialFontName=FONT_NAME, initialFontSize=9)
+    c.setTitle("納付書")
+    c.setAuthor("choshu")
+    draw_slips(c, person=person, slips=slips, issued_on=issued_on)
     c.save()
     return buffer.getvalue()

@@ -2,6 +2,8 @@
 
 One slip per installment with a principal balance. The slip bills the outstanding principal
 (本税) only: a late fee (延滞金) is computed when the principal is paid and billed on its own slip.
+The slips enclosed with a demand letter bill each line's demanded amount (督促額) as of the
+batch's issue date (``slips_for_amounts``); both go through ``installment_slip``.
 
 Rules (``as_of`` is the issue date; only the command reads the clock):
 
@@ -17,7 +19,7 @@ Rules (``as_of`` is the issue date; only the command reads the clock):
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -78,6 +80,59 @@ def elqr_encoder() -> ElQrEncoder:
     return encoder
 
 
+def installment_slip(installment: Installment, *, amount: int, as_of: date, encoder: ElQrEncoder | None = None) -> Slip:
+    """The slip billing ``amount`` of ``installment`` (its levy loaded), issued on ``as_of``.
+
+    ``amount`` is what the slip asks for: the outstanding principal for an ordinary slip, the
+    demanded amount (督促額) for the slip enclosed with a demand letter.
+    """
+    if amount <= 0:
+        raise ValueError(f"a slip bills a positive amount, got {amount}")
+    levy = installment.levy
+    if encoder is None:
+        encoder = elqr_encoder()
+    key = payment_key(installment.pk)
+    deadline = slip_deadline(due_date=installment.due_date, as_of=as_of)
+    reissue = reissue_of(due_date=installment.due_date, as_of=as_of)
+    barcode = None
+    if amount <= barcode_cap():
+        barcode = build_barcode(
+            company_code=settings.CVS_COMPANY_CODE,
+            free_area=free_area(prefix=settings.CVS_AGENT_PREFIX, key=key),
+            reissue=reissue,
+            due_date=deadline,
+            amount=amount,
+        )
+    keys = payeasy_keys(
+        institution_no=settings.PAYEASY_INSTITUTION_NO,
+        payment_no=key,
+        category=settings.PAYEASY_CATEGORIES[levy.revenue],
+        secret=settings.PAYEASY_CONFIRMATION_KEY,
+        length=settings.PAYEASY_CONFIRMATION_LENGTH,
+    )
+    return Slip(
+        installment_id=installment.pk,
+        levy_no=levy.levy_no,
+        revenue=levy.revenue,
+        fiscal_year=levy.fiscal_year,
+        installment_no=installment.installment_no,
+        amount=amount,
+        due_date=installment.due_date,
+        deadline=deadline,
+        reissue=reissue,
+        barcode=barcode,
+        payeasy=keys,
+        qr=encoder.encode(keys=keys, amount=amount, due_date=deadline),
+    )
+
+
+def slips_for_amounts(items: Iterable[tuple[Installment, int]], *, as_of: date) -> list[Slip]:
+    """One slip per (installment, amount), in the given order, issued on ``as_of``; no query when
+    each installment's levy is loaded (select_related)."""
+    encoder = elqr_encoder()
+    return [installment_slip(inst, amount=amount, as_of=as_of, encoder=encoder) for inst, amount in items]
+
+
 def slips_for(
     *, person: Person, fiscal_year: int | None = None, as_of: date, revenues: Collection[str] | None = None
 ) -> list[Slip]:
@@ -90,46 +145,4 @@ def slips_for(
     if revenues is not None:
         installments = installments.filter(levy__revenue__in=list(revenues))
     installments = installments.order_by("due_date", "levy__fiscal_year", "levy__levy_no", "installment_no")
-
-    encoder = elqr_encoder()
-    cap = barcode_cap()
-    slips = []
-    for inst in installments:
-        levy = inst.levy
-        key = payment_key(inst.pk)
-        amount = inst.amount - inst.paid_principal
-        deadline = slip_deadline(due_date=inst.due_date, as_of=as_of)
-        reissue = reissue_of(due_date=inst.due_date, as_of=as_of)
-        barcode = None
-        if amount <= cap:
-            barcode = build_barcode(
-                company_code=settings.CVS_COMPANY_CODE,
-                free_area=free_area(prefix=settings.CVS_AGENT_PREFIX, key=key),
-                reissue=reissue,
-                due_date=deadline,
-                amount=amount,
-            )
-        keys = payeasy_keys(
-            institution_no=settings.PAYEASY_INSTITUTION_NO,
-            payment_no=key,
-            category=settings.PAYEASY_CATEGORIES[levy.revenue],
-            secret=settings.PAYEASY_CONFIRMATION_KEY,
-            length=settings.PAYEASY_CONFIRMATION_LENGTH,
-        )
-        slips.append(
-            Slip(
-                installment_id=inst.pk,
-                levy_no=levy.levy_no,
-                revenue=levy.revenue,
-                fiscal_year=levy.fiscal_year,
-                installment_no=inst.installment_no,
-                amount=amount,
-                due_date=inst.due_date,
-                deadline=deadline,
-                reissue=reissue,
-                barcode=barcode,
-                payeasy=keys,
-                qr=encoder.encode(keys=keys, amount=amount, due_date=deadline),
-            )
-        )
-    return slips
+    return slips_for_amounts(((inst, inst.amount - inst.paid_principal) for inst in installments), as_of=as_of)

@@ -19,13 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import MemoryFileUploadHandler, SkipFile
 from django.core.paginator import Page, Paginator
 from django.db import transaction
@@ -58,7 +55,7 @@ from choshu.payments.selectors import installment_scope, open_suspense, recent_i
 from choshu.payments.services import channel_file_import
 from choshu.people.models import Person
 from choshu.staff.models import User
-from choshu.web.permissions import staff_user
+from choshu.web.permissions import collection_required, staff_user
 
 View = Callable[..., HttpResponse]
 Outcome = ChannelRecord.Outcome
@@ -66,18 +63,6 @@ Outcome = ChannelRecord.Outcome
 PAGE_SIZE = 100
 PURPOSE = "payments"  # collection work (収納事務): the purpose of these screens' access-log entries
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # a channel file of 100,000 records × 120 bytes is 12 MB
-
-
-def collection_required(view: View) -> View:
-    """login required + `User.can_post_payments()` (収納担当・係長 with a revenue scope), else 403."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not staff_user(request).can_post_payments():
-            raise PermissionDenied("収納データの画面を利用する権限がありません。")
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
 
 
 def _today() -> date:

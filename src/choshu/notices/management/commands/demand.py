@@ -1,5 +1,6 @@
 """`choshu demand run --due-on DATE --issue-date DATE [--dry-run] [--json] [--user U]` and
-`choshu demand cancel BATCH --reason TEXT [--user U]`: demand batches (督促状の発付, docs/demands.md)."""
+`choshu demand cancel BATCH --reason TEXT [--user U]`, `choshu demand dispatch BATCH [--on DATE] [--user U]`:
+demand batches (督促状の発付, docs/demands.md)."""
 
 import json
 from datetime import date
@@ -8,7 +9,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from choshu.notices.demands import DemandError, DemandResult, demand_cancel, demand_dry_run, demand_run
+from choshu.notices.demands import (
+    DemandError,
+    DemandResult,
+    demand_cancel,
+    demand_dispatch,
+    demand_dry_run,
+    demand_run,
+)
 from choshu.notices.models import DemandBatch
 from choshu.rules.money import format_yen
 from choshu.staff.cli import command_actor
@@ -17,7 +25,11 @@ from choshu.staff.models import Right
 
 class Command(BaseCommand):
     help = "督促状の発付処理: select, fix or cancel a demand batch."
-    required_right = {"run": Right.CAN_POST_PAYMENTS, "cancel": Right.CAN_POST_PAYMENTS}
+    required_right = {
+        "run": Right.CAN_POST_PAYMENTS,
+        "cancel": Right.CAN_POST_PAYMENTS,
+        "dispatch": Right.CAN_POST_PAYMENTS,
+    }
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -31,16 +43,24 @@ class Command(BaseCommand):
         cancel.add_argument("batch", type=int)
         cancel.add_argument("--reason", required=True)
         cancel.add_argument("--user", default="")
+        dispatch = sub.add_parser("dispatch", help="record that a fixed batch was posted")
+        dispatch.add_argument("batch", type=int)
+        dispatch.add_argument("--on", type=date.fromisoformat, default=None, help="発送日 (default: the issue date)")
+        dispatch.add_argument("--user", default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = command_actor(self, options)
         try:
-            if options["action"] == "cancel":
+            if options["action"] in ("cancel", "dispatch"):
                 batch = DemandBatch.objects.filter(pk=options["batch"]).first()
                 if batch is None:
                     raise CommandError(f"督促処理 #{options['batch']} はありません。")
-                demand_cancel(actor=actor, batch=batch, reason=options["reason"])
-                self.stdout.write(f"督促処理 #{batch.pk} を取り消しました。")
+                if options["action"] == "cancel":
+                    demand_cancel(actor=actor, batch=batch, reason=options["reason"])
+                    self.stdout.write(f"督促処理 #{batch.pk} を取り消しました。")
+                else:
+                    batch = demand_dispatch(actor=actor, batch=batch, dispatched_on=options["on"])
+                    self.stdout.write(f"督促処理 #{batch.pk} を発送済にしました(発送日 {batch.dispatched_on}).")
                 return
             run = demand_dry_run if options["dry_run"] else demand_run
             result = run(actor=actor, due_on=options["due_on"], issue_date=options["issue_date"])
