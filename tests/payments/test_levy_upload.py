@@ -16,7 +16,7 @@ from pytest_django import DjangoAssertNumQueries, Settings
 from choshu.formats import payeasy_levy
 from choshu.governance import services
 from choshu.governance.catalogue import CATALOGUE
-from choshu.governance.exports import EXPORT_KINDS, FIELD_SURVEY, ExportError
+from choshu.governance.exports import EXPORT_KINDS, FIELD_SURVEY, ExportError, Request
 from choshu.governance.models import Contract, Contractor, ExportPackage
 from choshu.ledger.models import Installment
 from choshu.ledger.services import counter_payment_post
@@ -259,7 +259,7 @@ def test_selection_and_rows_read_in_batches(
         ids = LEVY_UPLOAD.select([EVERYONE], REVENUES, today)
     assert len(ids) == 40
     with django_assert_num_queries(1):  # one query per chunk of 5,000 persons
-        rows = list(LEVY_UPLOAD.rows(ids, REVENUES, today))
+        rows = list(LEVY_UPLOAD.rows(Request([], ids, REVENUES, today)))
     assert len(rows) == 81 and rows[-1][:3] == ["T", "01131", "80"]
     keyed = [f"84{n:04d}" for n in range(40)]
     with django_assert_num_queries(3):  # the persons, then per chunk: who has unpaid installments, how many

@@ -2,7 +2,10 @@
 
 Built from the privacy council's papers (seeds): 資料35-2 (seed 004, the items of the standard
 tax system, grouped 基本情報・個人住民税・軽自動車税・収納情報・滞納整理情報) and the item lists of
-seeds 000 (field survey), 001 (demand print), 002 (payment channels) and 003 (bank inquiries).
+seeds 000 (field survey), 001 (demand print), 002 (payment channels; printing of 税額通知・納付書・
+督促状・催告書) and 003 (bank inquiries). Where a seed names a use but not its items (seed 002's
+levy upload and printing: the item lists are not among the council papers), the items are those
+the data written needs, so that a contract approves them one by one.
 A contract approves a set of these codes; an export kind declares the codes it writes; the export
 engine refuses a run whose fields the contract does not cover (`missing_items`).
 
@@ -32,24 +35,26 @@ SURVEY = "現地調査"
 DEMAND = "督促状(特別徴収分)"
 PAYEASY = "ペイジー・収納チャネル"
 INQUIRY = "財産調査"
+PRINTING = "税額通知等の印字出力"
 
 S000 = "seed 000 現地調査委託(委託先に提供・収集させる項目)"
 S001 = "seed 001 督促状印字委託(特別徴収義務者の情報)"
 S002 = "seed 002 モバイルレジ・ペイジー(マルチペイメントネットワーク照会依頼キー)"
 S002_LEVY = "seed 002 ペイジー調定データのアップロード(項目一覧の資料48-5は審議会資料に含まれない)"
+S002_PRINT = "seed 002 税額通知等の印字出力処理業務の委託(項目一覧は審議会資料に含まれない)"
 S003 = "seed 003 財産調査(照会データ・回答)"
 S004 = "seed 004 資料35-2"
 
 _ITEMS: tuple[DataItem, ...] = (
-    # 資料35-2 【基本情報】; 000, 001 and 003 name some of them too.
+    # 資料35-2 【基本情報】; 000, 001, 002 (printing) and 003 name some of them too.
     DataItem("person.atena_no", "宛名番号(住民番号)", BASIC, S004),
-    DataItem("person.name", "氏名(漢字)", BASIC, f"{S004}; {S000}"),
+    DataItem("person.name", "氏名(漢字)", BASIC, f"{S004}; {S000}; {S002_PRINT}"),
     DataItem("person.name_kana", "氏名(カナ)", BASIC, f"{S004}; {S003}"),
     DataItem("person.sex", "性別", BASIC, S004),
     DataItem("person.birth_date", "生年月日", BASIC, f"{S004}; {S003}"),
-    DataItem("person.postal_code", "郵便番号", BASIC, f"{S000}; {S001}"),
-    DataItem("person.address", "住所(現住所)", BASIC, f"{S004}; {S000}; {S003}"),
-    DataItem("person.address_extra", "方書", BASIC, S000),
+    DataItem("person.postal_code", "郵便番号", BASIC, f"{S000}; {S001}; {S002_PRINT}"),
+    DataItem("person.address", "住所(現住所)", BASIC, f"{S004}; {S000}; {S003}; {S002_PRINT}"),
+    DataItem("person.address_extra", "方書", BASIC, f"{S000}; {S002_PRINT}"),
     DataItem("person.sending_address", "送付先情報", BASIC, S004),
     DataItem("person.resident_since", "区民日", BASIC, S004),
     DataItem("person.nationality", "国籍", BASIC, S004),
@@ -117,24 +122,34 @@ _ITEMS: tuple[DataItem, ...] = (
     # seed 000: 《委託先に収集させる項目》 (they come back; listed so a contract can approve them)
     DataItem("survey.residence", "居住の有無", SURVEY, S000),
     DataItem("survey.exterior", "現地の外観状況", SURVEY, S000),
-    # seed 001: the print data of a special-collection demand letter
+    # seed 001: the print data of a special-collection demand letter; seed 002's printing of the
+    # ordinary-collection and light-vehicle demand letters prints the 期別 and amounts too
     DataItem("employer.postal_code", "郵便番号(特別徴収義務者)", DEMAND, S001),
     DataItem("employer.location", "所在地", DEMAND, S001),
     DataItem("employer.name", "事業者氏名", DEMAND, S001),
     DataItem("employer.designation_no", "指定番号", DEMAND, S001),
-    DataItem("demand.installment", "督促対象期別", DEMAND, S001),
-    DataItem("demand.tax_amount", "課税額", DEMAND, S001),
-    DataItem("demand.demand_amount", "督促額", DEMAND, S001),
-    # seed 002: Pay-easy keys on slips, levy data uploaded, payment data downloaded
-    DataItem("payeasy.institution_no", "収納機関番号", PAYEASY, S002),
-    DataItem("payeasy.payment_no", "納付番号", PAYEASY, S002),
-    DataItem("payeasy.confirmation_no", "確認番号", PAYEASY, S002),
-    DataItem("payeasy.payment_class", "納付区分", PAYEASY, S002),
+    DataItem("demand.installment", "督促対象期別", DEMAND, f"{S001}; {S002_PRINT}"),
+    DataItem("demand.tax_amount", "課税額", DEMAND, f"{S001}; {S002_PRINT}"),
+    DataItem("demand.demand_amount", "督促額", DEMAND, f"{S001}; {S002_PRINT}"),
+    # seed 002: Pay-easy keys on slips (printed by the print house too), levy data uploaded,
+    # payment data downloaded
+    DataItem("payeasy.institution_no", "収納機関番号", PAYEASY, f"{S002}; {S002_PRINT}"),
+    DataItem("payeasy.payment_no", "納付番号", PAYEASY, f"{S002}; {S002_PRINT}"),
+    DataItem("payeasy.confirmation_no", "確認番号", PAYEASY, f"{S002}; {S002_PRINT}"),
+    DataItem("payeasy.payment_class", "納付区分", PAYEASY, f"{S002}; {S002_PRINT}"),
     # what the 調定データ carries besides the keys (export kind payeasy-levy-upload)
     DataItem("payeasy.amount", "納付金額", PAYEASY, S002_LEVY),
     DataItem("payeasy.deadline", "支払期限", PAYEASY, S002_LEVY),
     DataItem("payeasy.levy_data", "調定データ", PAYEASY, S002),
     DataItem("payeasy.payment_data", "収納データ", PAYEASY, S002),
+    # seed 002: what a 納付書 prints besides the addressee and the Pay-easy keys (export kinds
+    # demand-print and tax-notice-slips; the slip of notices/slips.py)
+    DataItem("slip.installment", "年度・税目・期別", PRINTING, S002_PRINT),
+    DataItem("slip.due_date", "納期限", PRINTING, S002_PRINT),
+    DataItem("slip.amount", "納付金額", PRINTING, S002_PRINT),
+    DataItem("slip.deadline", "使用期限", PRINTING, S002_PRINT),
+    DataItem("slip.barcode", "コンビニ収納用バーコード", PRINTING, S002_PRINT),
+    DataItem("slip.elqr", "地方税統一QRコード(eL-QR)", PRINTING, S002_PRINT),
     # seed 003: bank inquiries (the inquiry itself uses person.name_kana, birth_date, address)
     DataItem("inquiry.bank", "照会先金融機関", INQUIRY, S003),
     DataItem("inquiry.answer", "回答結果(取引の有無)", INQUIRY, S003),

@@ -1,39 +1,108 @@
-"""Print data (印字データ) of letters for the print house, as export kinds of the export engine.
+"""Print data (印字データ) for the print house, as export kinds of the export engine.
 
-A kind takes demand batch numbers (督促処理番号) as its keys: the letters of those fixed batches,
-of the kind's revenues and within the preparer's scope, become rows, one per demanded installment
-(督促対象期別). The first column, 整理番号, is the letter's number (`DemandLetter.pk`): not a data
-item but the reference printed on each piece, by which the contractor's piece list is reconciled
-at delivery (納品検査, notices/delivery.py) and a returned letter is recorded (返戻).
+**Letters** (``PRINT_KINDS``): a kind takes demand batch numbers (督促処理番号) as its keys: the
+letters of those fixed batches, of the kind's revenues and within the preparer's scope, become
+rows, one per demanded installment (督促対象期別). The first column, 整理番号, is the letter's
+number (`DemandLetter.pk`): not a data item but the reference printed on each piece, by which the
+contractor's piece list is reconciled at delivery (納品検査, notices/delivery.py) and a returned
+letter is recorded (返戻).
 
 - ``employers-demand-print`` 督促状(特別徴収分), seed 001: ONLY 郵便番号・所在地・事業者氏名・
   指定番号・督促対象期別・課税額・督促額. Shift_JIS.
+- ``demand-print`` 督促状(普通徴収・軽自動車税), seed 002 (印字出力処理業務の委託): the tax-form
+  letters of persons other than employers, 特別区民税・都民税(普通徴収) and 軽自動車税 lines only
+  (not NHI: seed 002 does not cover it). ONLY 郵便番号・住所・方書・氏名・督促対象期別・課税額・
+  督促額 and the enclosed 納付書 of the line: 使用期限・コンビニ収納用バーコード (empty above
+  ``CVS_BARCODE_CAP``)・収納機関番号・納付番号・確認番号・納付区分・eL-QR. Shift_JIS.
 
-The amounts are those the batch fixed (re-read under lock at the fix), not recomputed at export.
+The amounts are those the batch fixed (re-read under lock at the fix), not recomputed at export;
+the enclosed slip bills the line's 督促額 as of the batch's issue date, exactly as the letter
+printed in house (demand_pdf.py, ``slips_for_amounts``).
+
+**Slips of the annual notices** (not a letter kind, no delivery inspection by letter number):
+
+- ``tax-notice-slips`` 納付書(税額通知), seed 002: the key is one 年度 (西暦, ``2026``); the
+  persons with an unpaid installment of that year's 特別区民税・都民税(普通徴収) or 軽自動車税
+  levies (within the preparer's scope), one row per such installment with its slip as of the day
+  the package is built (the outstanding principal; a fully paid installment has no slip). ONLY
+  郵便番号・住所・方書・氏名・年度・税目・期別・納期限・納付金額・使用期限・バーコード・Pay-easy keys・
+  eL-QR, plus 整理番号 = the row's serial. Shift_JIS. Persons in 宛名番号 order, a person's slips
+  by levy (通知書) and 期別. Read in chunks of ``CHUNK`` persons, two queries per chunk.
+
+Dates are written in 和暦 as the slip prints them (``令和8年6月30日``), amounts as plain digits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import groupby, islice
+from typing import TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 
+from choshu.governance.catalogue import label_of
 from choshu.governance.exports import ExportError, ExportKind, Request, register_export_kind
-from choshu.notices.models import DemandBatch, DemandLine
+from choshu.ledger.models import Installment, Levy
+from choshu.notices.models import DemandBatch, DemandLetter, DemandLine
+from choshu.notices.slips import Slip, slips_for_amounts
 from choshu.people.models import Person
-from choshu.rules.calendar import fiscal_year_label
+from choshu.rules.calendar import fiscal_year_label, wareki
+from choshu.rules.revenue import REVENUES
 
 MAX_LETTERS = 20_000  # seed 001: about 17,000 letters a year
+MAX_SLIPS = 2_000_000  # seed 002: a 350,000-person city has about 500,000 notice slips a year
+CHUNK = 5_000  # persons (tax-notice-slips) or lines (demand-print) read at once
+PROBLEMS_SHOWN = 30
+T = TypeVar("T")
+
+
+def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def installment_label(fiscal_year: int, revenue: str, installment_no: int) -> str:
+    """年度・税目・期別 as printed: 「令和8年度 個人住民税(普通徴収) 第1期」."""
+    return f"{fiscal_year_label(fiscal_year)} {REVENUES[revenue].label} 第{installment_no}期"
+
+
+def slip_columns(slip: Slip) -> list[str]:
+    """使用期限・コンビニ収納用バーコード・収納機関番号・納付番号・確認番号・納付区分・eL-QR."""
+    keys = slip.payeasy
+    return [
+        wareki(slip.deadline),
+        slip.barcode or "",
+        keys.institution_no,
+        keys.payment_no,
+        keys.confirmation_no,
+        keys.category,
+        slip.qr,
+    ]
+
+
+SLIP_FIELDS = (
+    "slip.deadline",
+    "slip.barcode",
+    "payeasy.institution_no",
+    "payeasy.payment_no",
+    "payeasy.confirmation_no",
+    "payeasy.payment_class",
+    "slip.elqr",
+)
+ADDRESSEE_FIELDS = ("person.postal_code", "person.address", "person.address_extra", "person.name")
 
 
 @dataclass(frozen=True)
 class LetterScope:
-    """Which letters of a batch a kind prints: the revenues, and employers or everyone else."""
+    """Which letters of a batch a kind prints: the revenues, employers or everyone else, and
+    optionally one form (tax or NHI)."""
 
     revenues: frozenset[str]
     employers: bool
+    form: str | None = None
 
     def lines(self, batch_ids: Sequence[int], revenues: frozenset[str]) -> QuerySet[DemandLine]:
         lines = DemandLine.objects.filter(
@@ -41,6 +110,8 @@ class LetterScope:
             active=True,
             installment__levy__revenue__in=sorted(self.revenues & revenues),
         )
+        if self.form is not None:
+            lines = lines.filter(letter__form=self.form)
         if self.employers:
             return lines.filter(letter__person__kind=Person.Kind.BUSINESS)
         return lines.exclude(letter__person__kind=Person.Kind.BUSINESS)
@@ -146,12 +217,204 @@ EMPLOYERS_DEMAND = ExportKind(
     description="確定した督促処理の特別徴収義務者あて督促状。督促対象期別ごとに1行、整理番号は文書番号。",
 )
 
+# ---- demand-print (seed 002) ------------------------------------------------------------------
+
+PERSONS = LetterScope(
+    revenues=frozenset({"resident_ordinary", "light_vehicle"}), employers=False, form=DemandLetter.Form.TAX
+)
+
+
+def _demand_rows(request: Request) -> Iterator[list[str]]:
+    """One row per line, with the slip enclosed for its 督促額 as of the batch's issue date.
+
+    One query (read in chunks of ``CHUNK`` lines, letters, persons and levies joined); the slips
+    of a chunk are built from what it loaded, batch by batch (a batch has one issue date).
+    """
+    lines = printed_letters(PERSONS, request).select_related("letter__batch", "letter__person", "installment__levy")
+    for chunk in _batched(lines.iterator(chunk_size=CHUNK), CHUNK):
+        slips: list[Slip] = []
+        for issue_date, group in groupby(chunk, key=lambda line: line.letter.batch.issue_date):
+            slips += slips_for_amounts(((line.installment, line.amount) for line in group), as_of=issue_date)
+        for line, slip in zip(chunk, slips, strict=True):
+            person = line.letter.person
+            yield [
+                str(line.letter_id),
+                person.postal_code,
+                person.address,
+                person.address_extra,
+                person.name,
+                installment_label(slip.fiscal_year, slip.revenue, slip.installment_no),
+                str(line.tax_amount),
+                str(line.amount),
+                *slip_columns(slip),
+            ]
+
+
+PERSONS_DEMAND = ExportKind(
+    code="demand-print",
+    label="督促状(普通徴収・軽自動車税)印字データ",
+    fields=(*ADDRESSEE_FIELDS, "demand.installment", "demand.tax_amount", "demand.demand_amount", *SLIP_FIELDS),
+    encoding="cp932",
+    key_label="督促処理番号",
+    max_records=MAX_LETTERS,
+    revenues=PERSONS.revenues,
+    select=letter_selector(PERSONS),
+    rows=_demand_rows,
+    serial=True,
+    description=(
+        "確定した督促処理の個人あて督促状(地方税の様式、特別区民税・都民税(普通徴収)・軽自動車税)。"
+        "督促対象期別ごとに1行、同封の納付書(督促額、発付日現在)の使用期限・バーコード・ペイジー番号・eL-QR付き。"
+        "整理番号は文書番号。"
+    ),
+)
+
 PRINT_KINDS: dict[str, tuple[ExportKind, LetterScope]] = {
     EMPLOYERS_DEMAND.code: (EMPLOYERS_DEMAND, EMPLOYERS),
+    PERSONS_DEMAND.code: (PERSONS_DEMAND, PERSONS),
 }
+
+
+# ---- tax-notice-slips (seed 002) -------------------------------------------------------------
+
+NOTICE_REVENUES = frozenset({"resident_ordinary", "light_vehicle"})
+NOTICE_ORDER = ("levy__levy_no", "installment_no")  # by levy (通知書), then 期別
+
+
+def notice_year(keys: Sequence[str]) -> int:
+    """The one 年度 (西暦4桁) a notice run is for; ExportError naming what was typed otherwise."""
+    if len(keys) == 1 and len(keys[0]) == 4 and keys[0].isascii() and keys[0].isdigit():
+        return int(keys[0])
+    typed = "、".join(keys) if keys else "なし"
+    raise ExportError(f"年度を西暦4桁で1つだけ入力してください(例: 2026)。入力: {typed}")
+
+
+def _notice_installments(year: int, revenues: frozenset[str]) -> QuerySet[Installment]:
+    """The installments with a slip: of the year's levies in ``revenues``, principal outstanding."""
+    return Installment.objects.filter(
+        levy__fiscal_year=year, levy__revenue__in=sorted(revenues), paid_principal__lt=F("amount")
+    )
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("cp932")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _cp932_problem(code: str, value: str) -> str | None:
+    """「氏名(漢字)にShift_JISで表せない文字「𠮷」があります」, or None when Shift_JIS carries it."""
+    if _encodes(value):
+        return None
+    bad = "".join(f"「{c}」" for c in dict.fromkeys(value) if not _encodes(c))
+    return f"{label_of(code)}にShift_JISで表せない文字{bad}があります"
+
+
+def _notice_select(keys: Sequence[str], revenues: frozenset[str], as_of: date) -> list[int]:
+    """年度 → the persons with a notice slip, in 宛名番号 order.
+
+    Refuses a key that is not one 4-digit year, a year with no levy (or no unpaid installment) in
+    scope, more than ``MAX_SLIPS`` slips, and addressees Shift_JIS cannot carry (naming each
+    宛名番号, so that the register can be corrected before the run rather than the build failing
+    at a row number).
+    """
+    scope = NOTICE_REVENUES & revenues
+    if not scope:
+        raise ExportError("この印字データの税目が担当税目にありません。")
+    year = notice_year(keys)
+    taxes = "・".join(r.label for code, r in REVENUES.items() if code in scope)
+    unpaid = _notice_installments(year, scope)
+    persons = (
+        Person.objects.filter(Exists(unpaid.filter(levy__person_id=OuterRef("pk"))))
+        .order_by("atena_no")
+        .values_list("pk", "atena_no", "postal_code", "address", "address_extra", "name")
+    )
+    person_ids: list[int] = []
+    problems: list[str] = []
+    for pk, atena_no, *texts in persons.iterator(chunk_size=CHUNK):
+        person_ids.append(pk)
+        for code, text in zip(ADDRESSEE_FIELDS, texts, strict=True):
+            if problem := _cp932_problem(code, text):
+                problems.append(f"{atena_no}: {problem}")
+    if not person_ids:
+        if Levy.objects.filter(fiscal_year=year, revenue__in=sorted(scope)).exists():
+            raise ExportError(f"{year}年度の{taxes}の調定に、未納の期別がありません。")
+        raise ExportError(f"{year}年度の{taxes}の調定がありません。")
+    if problems:
+        shown = "; ".join(problems[:PROBLEMS_SHOWN])
+        more = f"; ほか{len(problems) - PROBLEMS_SHOWN:,}件" if len(problems) > PROBLEMS_SHOWN else ""
+        raise ExportError(f"印字できない宛名があります({len(problems):,}件): {shown}{more}")
+    records = unpaid.count()
+    if records > MAX_SLIPS:
+        raise ExportError(f"納付書が{records:,}件あり、1回の上限{MAX_SLIPS:,}件を超えます。")
+    return person_ids
+
+
+def _notice_rows(request: Request) -> Iterator[list[str]]:
+    """One row per installment with a slip, as of the build day: two queries per chunk of persons."""
+    year = notice_year(request.keys)
+    scope = NOTICE_REVENUES & request.revenues
+    serial = 0
+    for chunk in _batched(request.person_ids, CHUNK):
+        addressees = {
+            pk: [postal, address, extra, name]
+            for pk, postal, address, extra, name in Person.objects.filter(pk__in_array=chunk).values_list(
+                "pk", "postal_code", "address", "address_extra", "name"
+            )
+        }
+        by_person: dict[int, list[Installment]] = {}
+        installments = (
+            _notice_installments(year, scope)
+            .filter(levy__person_id__in_array=chunk)
+            .select_related("levy")
+            .order_by("levy__person_id", *NOTICE_ORDER)
+        )
+        for installment in installments:
+            by_person.setdefault(installment.levy.person_id, []).append(installment)
+        ordered = [(pk, inst) for pk in chunk for inst in by_person.get(pk, ())]
+        slips = slips_for_amounts(
+            ((inst, inst.amount - inst.paid_principal) for _, inst in ordered), as_of=request.as_of
+        )
+        for (pk, _), slip in zip(ordered, slips, strict=True):
+            serial += 1
+            yield [
+                str(serial),
+                *addressees[pk],
+                installment_label(slip.fiscal_year, slip.revenue, slip.installment_no),
+                wareki(slip.due_date),
+                str(slip.amount),
+                *slip_columns(slip),
+            ]
+
+
+TAX_NOTICE_SLIPS = ExportKind(
+    code="tax-notice-slips",
+    label="納付書(税額通知)印字データ",
+    fields=(
+        *ADDRESSEE_FIELDS,
+        "slip.installment",
+        "slip.due_date",
+        "slip.amount",
+        *SLIP_FIELDS,
+    ),
+    encoding="cp932",
+    key_label="年度(西暦4桁、例: 2026)",
+    max_records=MAX_SLIPS,
+    revenues=NOTICE_REVENUES,
+    select=_notice_select,
+    rows=_notice_rows,
+    serial=True,
+    description=(
+        "1年度分の特別区民税・都民税(普通徴収)・軽自動車税の納付書。未納の期別ごとに1行"
+        "(作成日現在の未納本税、完納の期別は除く)、バーコード・ペイジー番号・eL-QR付き。"
+        f"整理番号は通し番号。最大{MAX_SLIPS:,}件。"
+    ),
+)
 
 
 def register() -> None:
     """Called from ``NoticesConfig.ready()``."""
     for kind, _ in PRINT_KINDS.values():
         register_export_kind(kind)
+    register_export_kind(TAX_NOTICE_SLIPS)

@@ -108,7 +108,14 @@ def demands(request: HttpRequest) -> HttpResponse:
         except DemandError as error:
             form.add_error(None, str(error))
     page = Paginator(_batches(user).order_by("-pk"), 50).get_page(request.GET.get("page"))
-    context = {"form": form, "preview": preview, "page": page, "awaiting": _awaiting(user), "today": today}
+    context = {
+        "form": form,
+        "preview": preview,
+        "page": page,
+        "awaiting": _awaiting(user),
+        "awaiting_days": AWAITING_DAYS,
+        "today": today,
+    }
     return render(request, "notices/demands.html", context)
 
 
