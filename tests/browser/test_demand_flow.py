@@ -91,7 +91,8 @@ def test_run_a_batch_preview_a_letter_and_approve_the_print_data(
     page = new_page(browser)
     login(page, base, "shuno")
     page.goto(batch_url)
-    page.get_by_test_id("print-export").click()
+    expect(page.get_by_test_id("print-export")).to_have_count(2)  # employers' and persons' letters
+    page.get_by_role("link", name="督促状(特別徴収分)印字データを作成").click()
     expect(page.locator("#id_kind")).to_have_value(EMPLOYERS_DEMAND.code)
     batch = DemandBatch.objects.get()
     expect(page.locator("#id_keys")).to_have_value(str(batch.pk))

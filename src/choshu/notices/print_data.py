@@ -43,7 +43,7 @@ from typing import TypeVar
 from django.db.models import Exists, F, OuterRef, QuerySet
 
 from choshu.governance.catalogue import label_of
-from choshu.governance.exports import ExportError, ExportKind, Request, register_export_kind
+from choshu.governance.exports import ExportError, ExportKind, Request, Selector, register_export_kind
 from choshu.ledger.models import Installment, Levy
 from choshu.notices.models import DemandBatch, DemandLetter, DemandLine
 from choshu.notices.slips import Slip, slips_for_amounts
@@ -135,7 +135,9 @@ def _batch_ids(keys: Sequence[str]) -> list[int]:
     return list(numbers.values())
 
 
-def letter_selector(scope: LetterScope):  # type: ignore[no-untyped-def]
+def letter_selector(scope: LetterScope) -> Selector:
+    """A kind's `select`: 督促処理番号 → the persons of the scope's letters, in letter order."""
+
     def select(keys: Sequence[str], revenues: frozenset[str], as_of: date) -> list[int]:
         if not scope.revenues & revenues:
             raise ExportError("この印字データの税目が担当税目にありません。")

@@ -191,7 +191,9 @@ def demand_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
         "cancel_form": cancel_form,
         "dispatch_form": dispatch_form,
         "exports": _print_exports(batch),
-        "print_kinds": [EXPORT_KINDS[code] for code in PRINT_KINDS],
+        "print_kinds": [  # the kinds that have letters in this batch
+            kind for kind, scope in PRINT_KINDS.values() if scope.lines([batch.pk], frozenset(user.scopes())).exists()
+        ],
         "export_url": reverse("governance_export_new"),
         "rows": [(letter, letter_number(letter)) for letter in page],
     }
