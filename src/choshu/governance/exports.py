@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -205,15 +205,21 @@ def csv_bytes(kind: ExportKind, rows: Iterator[list[str]]) -> tuple[bytes, int]:
     header = kind.header()
     writer.writerow(header)
     count = 0
-    for count, row in enumerate(rows, start=1):  # noqa: B007 - the last value is the count
-        if kind.encoding == "cp932":
-            for column, value in zip(header, row, strict=True):
-                try:
-                    value.encode("cp932")
-                except UnicodeEncodeError as error:
-                    bad = value[error.start : error.end]
-                    raise ExportError(f"{count}件目の{column}にShift_JISで表せない文字「{bad}」があります。") from None
-        writer.writerow(row)
+    try:
+        for count, row in enumerate(rows, start=1):  # noqa: B007 - the last value is the count
+            if kind.encoding == "cp932":
+                for column, value in zip(header, row, strict=True):
+                    try:
+                        value.encode("cp932")
+                    except UnicodeEncodeError as error:
+                        bad = value[error.start : error.end]
+                        raise ExportError(
+                            f"{count}件目の{column}にShift_JISで表せない文字「{bad}」があります。"
+                        ) from None
+            writer.writerow(row)
+    finally:
+        if isinstance(rows, Generator):
+            rows.close()  # a refusal mid-way closes the rows' database cursor now, inside the transaction
     return text.getvalue().encode(kind.encoding), max(count - kind.trailer_lines, 0)
 
 
