@@ -16,12 +16,12 @@ from playwright.sync_api import Browser, expect
 from pytest_django import Settings
 
 from choshu.governance import services
-from choshu.governance.models import Contract
 from choshu.notices.models import DemandBatch
 from choshu.notices.print_data import EMPLOYERS_DEMAND
 from choshu.staff.models import Role
 from tests.browser.conftest import login, new_page
 from tests.factories import make_levy, make_person, make_user
+from tests.governance.conftest import make_contract
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,18 +34,14 @@ def test_run_a_batch_preview_a_letter_and_approve_the_print_data(
     boss = make_user(Role.SUPERVISOR, username="kakaricho")
     make_user(Role.CLERK, username="shuno")
     contractor = services.contractor_create(actor=boss, name="株式会社印刷センター", privacy_mark=True)
-    contract = services.contract_create(
-        actor=boss,
-        contract_no="R7-IN-01",
+    contract = make_contract(
+        boss,
+        contractor,
+        today,
+        items=EMPLOYERS_DEMAND.fields,
         title="督促状(特別徴収分)の印字及び封入封緘等業務委託",
-        kind=Contract.Kind.OUTSOURCING,
-        contractor=contractor,
         purpose="督促状の印字・封入封緘・発送",
-        council_ref="令和6年度第1回審議会了承",
-        starts_on=today - timedelta(days=30),
-        ends_on=today + timedelta(days=120),
         media=["dvd"],
-        approved_items=list(EMPLOYERS_DEMAND.fields),
     )
     employer = make_person(
         kind="business", birth_date=None, designation_no="T0123", name="株式会社新宿印刷", postal_code="160-0022"

@@ -325,6 +325,12 @@ def demand_cancel(
     return batch
 
 
+def check_dispatch_date(issue_date: date, dispatched_on: date) -> None:
+    """A letter is posted on or after its issue date, and not in the future (demands and reminders)."""
+    if not issue_date <= dispatched_on <= timezone.localdate():
+        raise DemandError("発送日は発付日から今日までの日付にしてください。")
+
+
 @transaction.atomic
 def demand_dispatch(
     *,
@@ -342,8 +348,7 @@ def demand_dispatch(
         state = batch.get_state_display()
         raise DemandError(f"督促処理 #{batch.pk} は{state}です。発送済にできるのは確定した処理です。")
     dispatched_on = dispatched_on or batch.issue_date
-    if not batch.issue_date <= dispatched_on <= timezone.localdate():
-        raise DemandError("発送日は発付日から今日までの日付にしてください。")
+    check_dispatch_date(batch.issue_date, dispatched_on)
     batch.state = State.DISPATCHED
     batch.dispatched_on = dispatched_on
     batch.save(update_fields=["state", "dispatched_on"])

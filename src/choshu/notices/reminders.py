@@ -28,7 +28,7 @@ from django.utils import timezone
 from choshu.audit.models import AccessChannel, Action
 from choshu.audit.services import access_log_write, ref
 from choshu.ledger import bulk
-from choshu.notices.demands import DemandError, form_of, revenues_of
+from choshu.notices.demands import DemandError, check_dispatch_date, form_of, revenues_of
 from choshu.notices.models import DemandBatch, DemandLine, Reminder, ReminderBatch, ReminderLevel, ReminderLine
 from choshu.payments.selectors import payment_pending_installments
 from choshu.staff.models import User
@@ -59,13 +59,14 @@ class ReminderResult:
         levels: dict[int, int] = defaultdict(int)
         for draft in self.drafts:
             levels[draft.level_id] += 1
+        names = dict(ReminderLevel.objects.filter(pk__in=list(levels)).values_list("pk", "name"))
         return {
             "batch_id": self.batch_id,
             "as_of": self.as_of.isoformat(),
             "issue_date": self.issue_date.isoformat(),
             "letters": len(self.drafts),
             "amount": sum(d.amount for d in self.drafts),
-            "levels": {ReminderLevel.objects.get(pk=pk).name: n for pk, n in sorted(levels.items())},
+            "levels": {names[pk]: n for pk, n in sorted(levels.items())},
         }
 
 
@@ -186,8 +187,7 @@ def reminder_dispatch(
     batch = ReminderBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.state != State.GENERATED:
         raise DemandError(f"催告処理 #{batch.pk} は{batch.get_state_display()}です。")
-    if not batch.issue_date <= dispatched_on <= timezone.localdate():
-        raise DemandError("発送日は発付日から今日までの日付にしてください。")
+    check_dispatch_date(batch.issue_date, dispatched_on)
     batch.state = State.DISPATCHED
     batch.dispatched_on = dispatched_on
     batch.save(update_fields=["state", "dispatched_on"])
