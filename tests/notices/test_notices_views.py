@@ -16,8 +16,16 @@ from choshu.governance import services
 from choshu.governance.models import Contractor, ExportPackage
 from choshu.notices import urls
 from choshu.notices.demands import demand_dispatch, demand_run
-from choshu.notices.models import DeliveryInspection, DemandBatch, DemandLetter, ReturnedMail
+from choshu.notices.models import (
+    DeliveryInspection,
+    DemandBatch,
+    DemandLetter,
+    Reminder,
+    ReminderBatch,
+    ReturnedMail,
+)
 from choshu.notices.print_data import EMPLOYERS_DEMAND
+from choshu.notices.reminders import reminder_generate
 from choshu.people.models import Person
 from choshu.staff.models import Role, User
 from tests.factories import ALL_REVENUES, make_levy, make_person, make_user
@@ -37,7 +45,11 @@ MATRIX: dict[str, tuple[str, set[str], bool]] = {
     "notices_demand_letter_pdf": ("get", POSTERS, False),
     "notices_returned_mail": ("get", POSTERS, True),
     "notices_inspection": ("get", POSTERS, False),
+    "notices_reminders": ("get", POSTERS, True),
+    "notices_reminder_batch": ("get", POSTERS, False),
+    "notices_reminder_pdf": ("get", POSTERS, False),
 }
+REMINDED_ON = date(2025, 8, 20)
 
 
 @dataclass
@@ -47,6 +59,8 @@ class World:
     batch: DemandBatch
     letter: DemandLetter
     package: ExportPackage
+    reminders: ReminderBatch
+    reminder: Reminder
 
 
 def _owing() -> tuple[Person, Person]:
@@ -67,7 +81,13 @@ def world(clerk: User, supervisor: User, contractor: Contractor, approve: Callab
     )
     package, _ = approve(package)
     ExportPackage.objects.filter(pk=package.pk).update(state=ExportPackage.State.HANDED_OVER)
-    return World(person, employer, batch, DemandLetter.objects.get(batch=batch, person=person), package)
+    demand_dispatch(actor=None, batch=batch, dispatched_on=ISSUE)
+    reminders = ReminderBatch.objects.get(
+        pk=reminder_generate(actor=None, as_of=REMINDED_ON, issue_date=REMINDED_ON).batch_id
+    )
+    reminder = Reminder.objects.get(batch=reminders, person=person)
+    letter = DemandLetter.objects.get(batch=batch, person=person)
+    return World(person, employer, batch, letter, package, reminders, reminder)
 
 
 def _url(name: str, w: World) -> str:
@@ -77,6 +97,10 @@ def _url(name: str, w: World) -> str:
         return reverse(name, args=[w.batch.pk, w.letter.pk])
     if name == "notices_inspection":
         return reverse(name, args=[w.package.pk])
+    if name == "notices_reminder_batch":
+        return reverse(name, args=[w.reminders.pk])
+    if name == "notices_reminder_pdf":
+        return reverse(name, args=[w.reminders.pk, w.reminder.pk])
     return reverse(name)
 
 
@@ -171,11 +195,13 @@ def test_returned_mail_is_recorded_by_letter_number(client: Client) -> None:
     letter = DemandLetter.objects.get(batch=batch, person=person)
     client.force_login(make_user(Role.CLERK))
     bad = client.post(
-        reverse("notices_returned_mail"), {"letter_no": "12x", "returned_on": "2025-07-20", "reason": "moved"}
+        reverse("notices_returned_mail"),
+        {"document": "demand", "letter_no": "12x", "returned_on": "2025-07-20", "reason": "moved"},
     )
     assert bad.status_code == 200 and "整理番号は数字です" in bad.content.decode()
     ok = client.post(
-        reverse("notices_returned_mail"), {"letter_no": str(letter.pk), "returned_on": "2025-07-20", "reason": "moved"}
+        reverse("notices_returned_mail"),
+        {"document": "demand", "letter_no": str(letter.pk), "returned_on": "2025-07-20", "reason": "moved"},
     )
     assert ok.status_code == 302
     assert ReturnedMail.objects.get().person == person
@@ -194,3 +220,55 @@ def test_delivery_inspection_from_an_uploaded_piece_list(client: Client, world: 
     response = client.post(url, {"pieces": str(letter.pk), "note": "再検査"})
     assert DeliveryInspection.objects.order_by("-pk").first().passed  # type: ignore[union-attr]
     assert "合格" in client.get(url).content.decode()
+
+
+def test_reminders_from_dry_run_to_dispatch(client: Client) -> None:
+    person, employer = _owing()
+    demand_dispatch(
+        actor=None,
+        batch=DemandBatch.objects.get(pk=demand_run(actor=None, due_on=DUE, issue_date=ISSUE).batch_id),
+        dispatched_on=ISSUE,
+    )
+    client.force_login(make_user(Role.SUPERVISOR, username="kakaricho1"))
+    listing = client.get(reverse("notices_reminders")).content.decode()
+    assert "催告書(第1回)" in listing and "最終催告書" in listing and "30日" in listing  # the levels, as data
+    form = {"as_of": REMINDED_ON.isoformat(), "issue_date": REMINDED_ON.isoformat()}
+    dry = client.post(reverse("notices_reminders"), {**form, "action": "dry_run"}).content.decode()
+    assert 'data-testid="preview-letters">2<' in dry and not ReminderBatch.objects.exists()
+
+    made = client.post(reverse("notices_reminders"), {**form, "action": "generate"})
+    batch = ReminderBatch.objects.get()
+    assert made["Location"] == reverse("notices_reminder_batch", args=[batch.pk]) and batch.letters == 2
+    before = _last_seq()
+    page = client.get(made["Location"]).content.decode()
+    assert "督促 一郎" in page and "株式会社督促商会" in page and "16,300" in page
+    assert f"kind=reminder-print&amp;keys={batch.pk}" in page  # the individual's reminder prints outside
+    [read] = AccessLogEntry.objects.filter(seq__gt=before)
+    assert read.action == "read" and f"person:{person.pk}" in read.subjects
+
+    reminder = Reminder.objects.get(batch=batch, person=person)
+    before = _last_seq()
+    pdf = client.get(reverse("notices_reminder_pdf", args=[batch.pk, reminder.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    [printed] = AccessLogEntry.objects.filter(seq__gt=before)
+    assert printed.action == "print" and f"reminder:{reminder.pk}" in printed.subjects
+
+    client.post(made["Location"], {"action": "dispatch", "dispatched_on": "2025-08-21"})
+    batch.refresh_from_db()
+    assert batch.state == ReminderBatch.State.DISPATCHED and batch.dispatched_on == date(2025, 8, 21)
+    returned = client.post(
+        reverse("notices_returned_mail"),
+        {"document": "reminder", "letter_no": str(reminder.pk), "returned_on": "2025-08-25", "reason": "moved"},
+    )
+    assert returned.status_code == 302 and ReturnedMail.objects.get().reminder == reminder
+    assert f"催告 #{batch.pk}" in client.get(reverse("notices_returned_mail")).content.decode()
+
+
+def test_a_reminder_batch_is_cancelled_with_a_reason(client: Client, world: World) -> None:
+    client.force_login(make_user(Role.CLERK))
+    url = reverse("notices_reminder_batch", args=[world.reminders.pk])
+    assert client.post(url, {"action": "cancel", "reason": ""}).status_code == 200
+    assert client.post(url, {"action": "cancel", "reason": "基準日の誤り"}).status_code == 302
+    world.reminders.refresh_from_db()
+    assert world.reminders.state == ReminderBatch.State.CANCELLED
+    assert client.get(reverse("notices_reminder_pdf", args=[world.reminders.pk, world.reminder.pk])).status_code == 404

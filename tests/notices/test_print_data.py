@@ -19,9 +19,10 @@ from choshu.governance.models import Contractor, ExportPackage
 from choshu.ledger.models import Installment, Levy
 from choshu.ledger.services import counter_payment_post
 from choshu.notices.delivery import package_letter_ids
-from choshu.notices.demands import demand_cancel, demand_run
-from choshu.notices.models import DemandBatch, DemandLetter
-from choshu.notices.print_data import EMPLOYERS_DEMAND, PERSONS_DEMAND, TAX_NOTICE_SLIPS
+from choshu.notices.demands import demand_cancel, demand_dispatch, demand_run
+from choshu.notices.models import DemandBatch, DemandLetter, Reminder, ReminderBatch
+from choshu.notices.print_data import EMPLOYERS_DEMAND, PERSONS_DEMAND, REMINDER_PRINT, TAX_NOTICE_SLIPS
+from choshu.notices.reminders import reminder_dispatch, reminder_generate
 from choshu.notices.slips import installment_slip
 from choshu.people.models import Person
 from choshu.rules.calendar import wareki
@@ -280,7 +281,7 @@ def test_demand_print_has_no_letter_of_an_employer_or_an_nhi_premium() -> None:
     nhi_only = make_person(atena_no="862001")
     make_levy(nhi_only, [20_000], [DUE], "nhi")
     batch = _batch()
-    with pytest.raises(ExportError, match="対象となる督促状がありません"):
+    with pytest.raises(ExportError, match="対象となる文書がありません"):
         PERSONS_DEMAND.select([str(batch.pk)], frozenset({"resident_ordinary", "light_vehicle"}), ISSUE)
     with pytest.raises(ExportError, match="担当税目にありません"):
         PERSONS_DEMAND.select([str(batch.pk)], frozenset({"nhi", "resident_special"}), ISSUE)
@@ -296,6 +297,66 @@ def test_the_employer_print_contract_does_not_cover_the_demand_print(
         services.export_prepare(
             actor=clerk, kind_code=PERSONS_DEMAND.code, contract=contract, keys=[str(batch.pk)], purpose="x"
         )
+
+
+# ---- seed 002: reminder-print (催告書) ------------------------------------------------------
+
+
+def _reminded(as_of: date) -> ReminderBatch:
+    """The demands of DUE dispatched on ISSUE, then the reminders due on ``as_of`` (issued that day)."""
+    demand_dispatch(actor=None, batch=_batch(), dispatched_on=ISSUE)
+    result = reminder_generate(actor=None, as_of=as_of, issue_date=as_of)
+    return ReminderBatch.objects.get(pk=result.batch_id)
+
+
+def test_the_decrypted_reminder_print_holds_the_reminders_with_their_slips(
+    clerk: User, supervisor: User, contractor: Contractor, approve: Approve, var_dir: Path
+) -> None:
+    hanako = make_person(atena_no="870001", name="新宿 花子")
+    ordinary = make_levy(hanako, [9_000], [DUE], "resident_ordinary")
+    make_levy(hanako, [20_000], [DUE], "nhi")  # her NHI reminder: not seed 002's printing
+    _employer("S0201")  # an employer's reminder is not printed by the contractor
+    _pay(_first(ordinary), 1_000, date(2025, 7, 20))  # 8,000 still owed
+    as_of = date(2025, 8, 20)
+    batch = _reminded(as_of)
+    assert batch.letters == 3
+    contract = make_contract(supervisor, contractor, ISSUE, items=REMINDER_PRINT.fields, ends_on=date(2099, 3, 31))
+    package = services.export_prepare(
+        actor=clerk, kind_code=REMINDER_PRINT.code, contract=contract, keys=[str(batch.pk)], purpose="催告書印字"
+    )
+    assert package.selection == [hanako.pk]
+    package, password = approve(package)
+    rows = _open(package, password, var_dir)
+    reminder = Reminder.objects.get(batch=batch, person=hanako, form="tax")
+    assert rows[0] == [
+        "整理番号",
+        "郵便番号",
+        "住所(現住所)",
+        "方書",
+        "氏名(漢字)",
+        "文書名(催告書・最終催告書・差押予告書)",
+        "催告対象期別",
+        "納期限",
+        "本税額",
+        "催告額(未納額)",
+        *SLIP_HEADER,
+    ]
+    assert rows[1:] == [
+        [str(reminder.pk), "160-0022", "東京都新宿区新宿1丁目1番1号", "", "新宿 花子", "催告書"]
+        + ["令和7年度 個人住民税(普通徴収) 第1期", "令和7年6月30日", "9000", "8000"]
+        + _slip_cells(_first(ordinary), 8_000, as_of)
+    ]
+    assert package_letter_ids(package) == {reminder.pk}
+
+
+def test_only_a_generated_reminder_batch_prints() -> None:
+    make_levy(make_person(atena_no="871001"), [9_000], [DUE], "resident_ordinary")
+    batch = _reminded(date(2025, 8, 20))
+    reminder_dispatch(actor=None, batch=batch, dispatched_on=date(2025, 8, 21))
+    with pytest.raises(ExportError, match=f"{batch.pk}: 発送済の処理です\\(作成済の処理のみ印字できます\\)"):
+        REMINDER_PRINT.select([str(batch.pk)], frozenset({"resident_ordinary"}), ISSUE)
+    with pytest.raises(ExportError, match="99999: 催告処理がありません"):
+        REMINDER_PRINT.select(["99999"], frozenset({"resident_ordinary"}), ISSUE)
 
 
 # ---- seed 002: tax-notice-slips (納付書, a fiscal year's notice run) ---------------------------

@@ -150,6 +150,11 @@ _ITEMS: tuple[DataItem, ...] = (
     DataItem("slip.deadline", "使用期限", PRINTING, S002_PRINT),
     DataItem("slip.barcode", "コンビニ収納用バーコード", PRINTING, S002_PRINT),
     DataItem("slip.elqr", "地方税統一QRコード(eL-QR)", PRINTING, S002_PRINT),
+    # seed 002: what a 催告書 prints besides the addressee and its slips (export kind reminder-print)
+    DataItem("reminder.document", "文書名(催告書・最終催告書・差押予告書)", PRINTING, S002_PRINT),
+    DataItem("reminder.installment", "催告対象期別", PRINTING, S002_PRINT),
+    DataItem("reminder.principal", "本税額", PRINTING, S002_PRINT),
+    DataItem("reminder.amount", "催告額(未納額)", PRINTING, S002_PRINT),
     # seed 003: bank inquiries (the inquiry itself uses person.name_kana, birth_date, address)
     DataItem("inquiry.bank", "照会先金融機関", INQUIRY, S003),
     DataItem("inquiry.answer", "回答結果(取引の有無)", INQUIRY, S003),

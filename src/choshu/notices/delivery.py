@@ -6,8 +6,8 @@ number also reads). It is reconciled with the letters of the print export: a let
 is missing, a number that is no letter of the export is extra, a number given twice is a
 duplicate. The inspection passes only when all three lists are empty; it is recorded either way.
 
-Returned mail (返戻): recorded by letter number, with the address the letter was sent to (the
-address on record when the return is entered). While the person's address is still that one, it
+Returned mail (返戻): recorded by the number of a demand letter or a reminder, with the address it
+was sent to (the address on record when the return is entered). While the person's address is still that one, it
 counts as unreachable (`unreachable_person_ids`): the case work chooses field-survey subjects
 from them. A new address from the register ends it without any further step.
 """
@@ -30,8 +30,8 @@ from choshu.audit.services import access_log_write, ref
 from choshu.governance import permissions
 from choshu.governance.exports import Request
 from choshu.governance.models import ExportPackage
-from choshu.notices.models import DeliveryInspection, DemandBatch, DemandLetter, ReturnedMail
-from choshu.notices.print_data import PRINT_KINDS, printed_letters
+from choshu.notices.models import DeliveryInspection, DemandLetter, DemandLine, Reminder, ReminderLine, ReturnedMail
+from choshu.notices.print_data import PRINT_KINDS, printed_lines
 from choshu.people.models import Person
 from choshu.staff.models import User
 
@@ -53,7 +53,7 @@ def package_letter_ids(package: ExportPackage) -> set[int]:
     """The letters a print export holds (one query)."""
     _, scope = PRINT_KINDS[package.kind]
     request = Request(package.keys, package.selection, frozenset(package.revenues), timezone.localdate())
-    return set(printed_letters(scope, request).values_list("letter_id", flat=True).distinct())
+    return set(scope.letter_ids(printed_lines(scope, request)).distinct())
 
 
 @transaction.atomic
@@ -121,6 +121,9 @@ def describe(inspection: DeliveryInspection) -> list[str]:
 # ---- returned mail (返戻) ---------------------------------------------------------------------
 
 
+DOCUMENTS = {"demand": "督促状", "reminder": "催告書"}
+
+
 @transaction.atomic
 def returned_mail_record(
     *,
@@ -128,33 +131,46 @@ def returned_mail_record(
     letter_no: str,
     returned_on: date,
     reason: str,
+    document: str = "demand",
     client_address: str | None = None,
     channel: str = AccessChannel.WEB,
 ) -> ReturnedMail:
-    """Record a letter the post office returned; its person's address becomes unreachable."""
+    """Record a letter (``document`` demand) or reminder the post office returned, by its 整理番号;
+    its person's address becomes unreachable."""
     if not actor.can_post_payments():
         raise PermissionDenied("返戻を記録する権限がありません(収納担当・係長)。")
     if reason not in ReturnedMail.Reason.values:
         raise DeliveryError(f"返戻理由が正しくありません: {reason}")
+    if document not in DOCUMENTS:
+        raise DeliveryError(f"文書の種類が正しくありません: {document}")
+    name = DOCUMENTS[document]
     if not letter_no.strip().isdigit():
         raise DeliveryError(f"整理番号は数字です: {letter_no}")
-    letter = DemandLetter.objects.select_related("batch", "person").filter(pk=int(letter_no)).first()
-    if letter is None:
-        raise DeliveryError(f"整理番号 {letter_no} の督促状がありません。")
-    revenues = set(letter.demand_lines.values_list("installment__levy__revenue", flat=True))
-    if revenues - actor.scopes():
-        raise PermissionDenied("担当外の税目の督促状です。")
-    if letter.batch.state != DemandBatch.State.DISPATCHED:
-        raise DeliveryError(f"整理番号 {letter_no} の督促状は発送されていません({letter.batch.get_state_display()})。")
-    if letter.batch.dispatched_on and returned_on < letter.batch.dispatched_on:
+    sent: DemandLetter | Reminder | None
+    if document == "demand":
+        sent = DemandLetter.objects.select_related("batch", "person").filter(pk=int(letter_no)).first()
+        revenues = set(DemandLine.objects.filter(letter=sent).values_list("installment__levy__revenue", flat=True))
+    else:
+        sent = Reminder.objects.select_related("batch", "person").filter(pk=int(letter_no)).first()
+        revenues = set(ReminderLine.objects.filter(reminder=sent).values_list("installment__levy__revenue", flat=True))
+    if sent is None:
+        raise DeliveryError(f"整理番号 {letter_no} の{name}がありません。")
+    if set(revenues) - actor.scopes():
+        raise PermissionDenied(f"担当外の税目の{name}です。")
+    batch = sent.batch
+    if batch.state != batch.State.DISPATCHED:
+        raise DeliveryError(f"整理番号 {letter_no} の{name}は発送されていません({batch.get_state_display()})。")
+    if batch.dispatched_on and returned_on < batch.dispatched_on:
         raise DeliveryError("返戻日が発送日より前です。")
-    if ReturnedMail.objects.filter(letter=letter).exists():
-        raise DeliveryError(f"整理番号 {letter_no} の返戻は記録済みです。")
+    if ReturnedMail.objects.filter(**{"letter" if document == "demand" else "reminder": sent}).exists():
+        raise DeliveryError(f"整理番号 {letter_no} の{name}の返戻は記録済みです。")
+    person = sent.person
     returned = ReturnedMail.objects.create(
-        letter=letter,
-        person=letter.person,
-        address=letter.person.address,
-        address_extra=letter.person.address_extra,
+        letter=sent if isinstance(sent, DemandLetter) else None,
+        reminder=sent if isinstance(sent, Reminder) else None,
+        person=person,
+        address=person.address,
+        address_extra=person.address_extra,
         returned_on=returned_on,
         reason=reason,
         recorded_by=actor,
@@ -162,8 +178,8 @@ def returned_mail_record(
     access_log_write(
         actor=actor,
         action=Action.CHANGE,
-        subjects=[ref("person", letter.person_id)],
-        purpose=f"returned_mail:{letter.pk}",
+        subjects=[ref("person", person.pk)],
+        purpose=f"returned_mail:{document}:{sent.pk}",
         client_address=client_address,
         channel=channel,
     )

@@ -1,4 +1,4 @@
-"""Forms of 督促・返戻・納品検査 (dates as <input type=date>, 西暦 values, 和暦 shown beside)."""
+"""Forms of 督促・催告・返戻・納品検査 (dates as <input type=date>, 西暦 values, 和暦 shown beside)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from choshu.notices.delivery import DOCUMENTS
 from choshu.notices.models import ReturnedMail
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -13,6 +14,11 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class DemandRunForm(forms.Form):
     due_on = forms.DateField(label="納期限", widget=DATE)
+    issue_date = forms.DateField(label="発付日", widget=DATE)
+
+
+class ReminderRunForm(forms.Form):
+    as_of = forms.DateField(label="基準日", widget=DATE)
     issue_date = forms.DateField(label="発付日", widget=DATE)
 
 
@@ -25,6 +31,7 @@ class DispatchForm(forms.Form):
 
 
 class ReturnedMailForm(forms.Form):
+    document = forms.ChoiceField(label="文書", choices=list(DOCUMENTS.items()))
     letter_no = forms.CharField(label="整理番号", max_length=12, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     returned_on = forms.DateField(label="返戻日", widget=DATE)
     reason = forms.ChoiceField(label="返戻理由", choices=ReturnedMail.Reason.choices)

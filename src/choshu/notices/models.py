@@ -85,8 +85,9 @@ class DemandLine(models.Model):
 
 
 class ReturnedMail(models.Model):
-    """返戻: a letter the post office brought back. The address it was sent to is kept, so the
-    person's address counts as unreachable (宛所不明) until the register gives a new one."""
+    """返戻: a letter (督促状) or reminder (催告書) the post office brought back. The address it was
+    sent to is kept, so the person's address counts as unreachable (宛所不明) until the register
+    gives a new one."""
 
     class Reason(models.TextChoices):
         UNKNOWN_ADDRESS = "unknown_address", "宛所に尋ねあたりません"
@@ -96,7 +97,12 @@ class ReturnedMail(models.Model):
         UNCLAIMED = "unclaimed", "保管期間経過"
         OTHER = "other", "その他"
 
-    letter = models.OneToOneField(DemandLetter, on_delete=models.PROTECT, related_name="returned_mail")
+    letter = models.OneToOneField(
+        DemandLetter, null=True, blank=True, on_delete=models.PROTECT, related_name="returned_mail"
+    )
+    reminder = models.OneToOneField(
+        "Reminder", null=True, blank=True, on_delete=models.PROTECT, related_name="returned_mail"
+    )
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="returned_mail")
     address = models.CharField("送付先住所", max_length=200)  # as on record when the return is entered
     address_extra = models.CharField("送付先方書", max_length=100, blank=True)
@@ -107,6 +113,18 @@ class ReturnedMail(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["person", "returned_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(letter__isnull=False, reminder__isnull=True)
+                | Q(letter__isnull=True, reminder__isnull=False),
+                name="returned_mail_one_document",
+            )
+        ]
+
+    @property
+    def document_no(self) -> int:
+        """The 整理番号 of the returned letter or reminder."""
+        return self.letter_id or self.reminder_id  # type: ignore[return-value]
 
 
 class DeliveryInspection(models.Model):

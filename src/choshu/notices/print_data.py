@@ -1,11 +1,11 @@
 """Print data (印字データ) for the print house, as export kinds of the export engine.
 
-**Letters** (``PRINT_KINDS``): a kind takes demand batch numbers (督促処理番号) as its keys: the
-letters of those fixed batches, of the kind's revenues and within the preparer's scope, become
-rows, one per demanded installment (督促対象期別). The first column, 整理番号, is the letter's
-number (`DemandLetter.pk`): not a data item but the reference printed on each piece, by which the
-contractor's piece list is reconciled at delivery (納品検査, notices/delivery.py) and a returned
-letter is recorded (返戻).
+**Letters** (``PRINT_KINDS``): a kind takes batch numbers as its keys (督促処理番号 of fixed demand
+batches, 催告処理番号 of generated reminder batches): the letters of those batches, of the kind's
+revenues and within the preparer's scope, become rows, one per installment on the letter. The
+first column, 整理番号, is the letter's number (`DemandLetter.pk`, `Reminder.pk`): not a data item
+but the reference printed on each piece, by which the contractor's piece list is reconciled at
+delivery (納品検査, notices/delivery.py) and a returned letter is recorded (返戻).
 
 - ``employers-demand-print`` 督促状(特別徴収分), seed 001: ONLY 郵便番号・所在地・事業者氏名・
   指定番号・督促対象期別・課税額・督促額. Shift_JIS.
@@ -14,10 +14,15 @@ letter is recorded (返戻).
   (not NHI: seed 002 does not cover it). ONLY 郵便番号・住所・方書・氏名・督促対象期別・課税額・
   督促額 and the enclosed 納付書 of the line: 使用期限・コンビニ収納用バーコード (empty above
   ``CVS_BARCODE_CAP``)・収納機関番号・納付番号・確認番号・納付区分・eL-QR. Shift_JIS.
+- ``reminder-print`` 催告書(普通徴収・軽自動車税), seed 002: the same letters' reminders (before
+  dispatch). ONLY 郵便番号・住所・方書・氏名・文書名・催告対象期別・納期限・本税額・催告額 and the
+  enclosed 納付書 as above. Shift_JIS.
 
-The amounts are those the batch fixed (re-read under lock at the fix), not recomputed at export;
-the enclosed slip bills the line's 督促額 as of the batch's issue date, exactly as the letter
-printed in house (demand_pdf.py, ``slips_for_amounts``).
+The amounts are those the batch fixed (demands: re-read under lock at the fix; reminders: at
+generation), not recomputed at export; the enclosed slip bills the line's amount as of the batch's
+issue date, exactly as the letter printed in house (letter_pdf.py, ``slips_for_amounts``). The
+issue date and the 指定期限 are the batch's, the same for every letter, and are given with the
+print order rather than in the rows.
 
 **Slips of the annual notices** (not a letter kind, no delivery inspection by letter number):
 
@@ -34,23 +39,24 @@ Dates are written in 和暦 as the slip prints them (``令和8年6月30日``), a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby, islice
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db.models import Exists, F, OuterRef, QuerySet
 
 from choshu.governance.catalogue import label_of
 from choshu.governance.exports import ExportError, ExportKind, Request, Selector, register_export_kind
 from choshu.ledger.models import Installment, Levy
-from choshu.notices.models import DemandBatch, DemandLetter, DemandLine
+from choshu.notices.models import DemandBatch, DemandLetter, DemandLine, ReminderBatch, ReminderLine
 from choshu.notices.slips import Slip, slips_for_amounts
 from choshu.people.models import Person
 from choshu.rules.calendar import fiscal_year_label, wareki
 from choshu.rules.revenue import REVENUES
 
+PRINTED_TAXES = frozenset({"resident_ordinary", "light_vehicle"})  # seed 002: 特別区民税・都民税及び軽自動車税
 MAX_LETTERS = 20_000  # seed 001: about 17,000 letters a year
 MAX_SLIPS = 2_000_000  # seed 002: a 350,000-person city has about 500,000 notice slips a year
 CHUNK = 5_000  # persons (tax-notice-slips) or lines (demand-print) read at once
@@ -96,82 +102,103 @@ ADDRESSEE_FIELDS = ("person.postal_code", "person.address", "person.address_extr
 
 
 @dataclass(frozen=True)
-class LetterScope:
-    """Which letters of a batch a kind prints: the revenues, employers or everyone else, and
-    optionally one form (tax or NHI)."""
+class LetterType:
+    """Demand letters or reminders: where their lines are, which batch state prints."""
 
+    name: str  # 督促, 催告: 「督促処理番号」
+    batch: type[DemandBatch] | type[ReminderBatch]
+    line: type[DemandLine] | type[ReminderLine]
+    letter: str  # the line's field naming its letter
+    printable: str  # the one batch state whose letters print
+    live: Mapping[str, bool]  # the lines that print
+
+
+DEMANDS = LetterType("督促", DemandBatch, DemandLine, "letter", DemandBatch.State.FIXED, {"active": True})
+REMINDERS = LetterType("催告", ReminderBatch, ReminderLine, "reminder", ReminderBatch.State.GENERATED, {})
+
+
+@dataclass(frozen=True)
+class LetterScope:
+    """Which letters a kind prints: demands or reminders, of its revenues, of employers or of
+    everyone else, and optionally of one form (tax or NHI)."""
+
+    type: LetterType
     revenues: frozenset[str]
     employers: bool
     form: str | None = None
 
-    def lines(self, batch_ids: Sequence[int], revenues: frozenset[str]) -> QuerySet[DemandLine]:
-        lines = DemandLine.objects.filter(
-            letter__batch_id__in=list(batch_ids),
-            active=True,
+    def lines(self, batch_ids: Sequence[int], revenues: frozenset[str]) -> QuerySet[Any]:
+        letter = self.type.letter
+        lines = self.type.line._default_manager.filter(
             installment__levy__revenue__in=sorted(self.revenues & revenues),
+            **{f"{letter}__batch_id__in": list(batch_ids)},
+            **self.type.live,
         )
         if self.form is not None:
-            lines = lines.filter(letter__form=self.form)
-        if self.employers:
-            return lines.filter(letter__person__kind=Person.Kind.BUSINESS)
-        return lines.exclude(letter__person__kind=Person.Kind.BUSINESS)
+            lines = lines.filter(**{f"{letter}__form": self.form})
+        business = {f"{letter}__person__kind": Person.Kind.BUSINESS}
+        return lines.filter(**business) if self.employers else lines.exclude(**business)
+
+    def letter_ids(self, lines: QuerySet[Any]) -> QuerySet[Any]:
+        return lines.values_list(f"{self.type.letter}_id", flat=True)
 
 
-def _batch_ids(keys: Sequence[str]) -> list[int]:
-    """督促処理番号 → batch ids, refusing with every bad key named; only fixed batches print."""
+def _batch_ids(letters: LetterType, keys: Sequence[str]) -> list[int]:
+    """処理番号 → batch ids, refusing with every bad key named; only batches in print state print."""
+    label = f"{letters.name}処理"
     if not keys:
-        raise ExportError("督促処理番号を1件以上入力してください。")
+        raise ExportError(f"{label}番号を1件以上入力してください。")
     numbers = {key: int(key) for key in keys if key.isdigit()}
-    states = dict(DemandBatch.objects.filter(pk__in=list(numbers.values())).values_list("pk", "state"))
-    problems = [f"{k}: 督促処理番号は数字です" for k in keys if k not in numbers]
-    problems += [f"{k}: 督促処理がありません" for k, n in numbers.items() if n not in states]
+    states = dict(letters.batch._default_manager.filter(pk__in=list(numbers.values())).values_list("pk", "state"))
+    printable = letters.batch.State(letters.printable).label
+    problems = [f"{k}: {label}番号は数字です" for k in keys if k not in numbers]
+    problems += [f"{k}: {label}がありません" for k, n in numbers.items() if n not in states]
     problems += [
-        f"{k}: {DemandBatch.State(states[n]).label}の処理です(確定した処理のみ印字できます)"
+        f"{k}: {letters.batch.State(states[n]).label}の処理です({printable}の処理のみ印字できます)"
         for k, n in numbers.items()
-        if n in states and states[n] != DemandBatch.State.FIXED
+        if n in states and states[n] != letters.printable
     ]
     if problems:
-        raise ExportError("印字できない督促処理があります: " + "; ".join(problems))
+        raise ExportError(f"印字できない{label}があります: " + "; ".join(problems))
     return list(numbers.values())
 
 
 def letter_selector(scope: LetterScope) -> Selector:
-    """A kind's `select`: 督促処理番号 → the persons of the scope's letters, in letter order."""
+    """A kind's `select`: 処理番号 → the persons of the scope's letters, in letter order."""
 
     def select(keys: Sequence[str], revenues: frozenset[str], as_of: date) -> list[int]:
         if not scope.revenues & revenues:
             raise ExportError("この印字データの税目が担当税目にありません。")
-        batch_ids = _batch_ids(keys)
-        person_ids = list(
-            dict.fromkeys(
-                scope.lines(batch_ids, revenues).order_by("letter_id").values_list("letter__person_id", flat=True)
-            )
-        )
+        batch_ids = _batch_ids(scope.type, keys)
+        letter = scope.type.letter
+        rows = scope.lines(batch_ids, revenues).order_by(f"{letter}_id").values_list(f"{letter}__person_id", flat=True)
+        person_ids = list(dict.fromkeys(rows))
         if not person_ids:
-            raise ExportError("指定の督促処理に、この印字データの対象となる督促状がありません。")
+            raise ExportError(f"指定の{scope.type.name}処理に、この印字データの対象となる文書がありません。")
         if len(person_ids) > MAX_LETTERS:
-            raise ExportError(f"督促状は{MAX_LETTERS:,}通までです({len(person_ids):,}通)。")
+            raise ExportError(f"文書は{MAX_LETTERS:,}通までです({len(person_ids):,}通)。")
         return person_ids
 
     return select
 
 
-def printed_letters(scope: LetterScope, request: Request) -> QuerySet[DemandLine]:
-    """The active lines a package of the kind prints, in print order."""
+def printed_lines(scope: LetterScope, request: Request) -> QuerySet[Any]:
+    """The lines a package of the kind prints, in print order."""
+    letter = scope.type.letter
     return (
         scope.lines([int(k) for k in request.keys], request.revenues)
-        .filter(letter__person_id__in=list(request.person_ids))
-        .order_by("letter_id", "installment__levy__fiscal_year", "installment__due_date", "installment_id")
+        .filter(**{f"{letter}__person_id__in": list(request.person_ids)})
+        .order_by(f"{letter}_id", "installment__levy__fiscal_year", "installment__due_date", "installment_id")
     )
 
 
 # ---- employers-demand-print (seed 001) -------------------------------------------------------
 
-EMPLOYERS = LetterScope(revenues=frozenset({"resident_special"}), employers=True)
+EMPLOYERS = LetterScope(DEMANDS, frozenset({"resident_special"}), employers=True)
 
 
 def _employer_rows(request: Request) -> Iterator[list[str]]:
-    rows = printed_letters(EMPLOYERS, request).values_list(
+    rows = printed_lines(EMPLOYERS, request).values_list(
         "letter_id",
         "letter__person__postal_code",
         "letter__person__address",
@@ -221,9 +248,7 @@ EMPLOYERS_DEMAND = ExportKind(
 
 # ---- demand-print (seed 002) ------------------------------------------------------------------
 
-PERSONS = LetterScope(
-    revenues=frozenset({"resident_ordinary", "light_vehicle"}), employers=False, form=DemandLetter.Form.TAX
-)
+PERSONS = LetterScope(DEMANDS, PRINTED_TAXES, employers=False, form=DemandLetter.Form.TAX)
 
 
 def _demand_rows(request: Request) -> Iterator[list[str]]:
@@ -232,7 +257,7 @@ def _demand_rows(request: Request) -> Iterator[list[str]]:
     One query (read in chunks of ``CHUNK`` lines, letters, persons and levies joined); the slips
     of a chunk are built from what it loaded, batch by batch (a batch has one issue date).
     """
-    lines = printed_letters(PERSONS, request).select_related("letter__batch", "letter__person", "installment__levy")
+    lines = printed_lines(PERSONS, request).select_related("letter__batch", "letter__person", "installment__levy")
     for chunk in _batched(lines.iterator(chunk_size=CHUNK), CHUNK):
         slips: list[Slip] = []
         for issue_date, group in groupby(chunk, key=lambda line: line.letter.batch.issue_date):
@@ -270,15 +295,73 @@ PERSONS_DEMAND = ExportKind(
     ),
 )
 
+# ---- reminder-print (seed 002) ----------------------------------------------------------------
+
+REMINDED = LetterScope(REMINDERS, PRINTED_TAXES, employers=False, form=DemandLetter.Form.TAX)
+
+
+def _reminder_rows(request: Request) -> Iterator[list[str]]:
+    """One row per installment owed, with the slip enclosed for it as of the batch's issue date."""
+    lines = printed_lines(REMINDED, request).select_related(
+        "reminder__batch", "reminder__person", "reminder__level", "installment__levy"
+    )
+    for chunk in _batched(lines.iterator(chunk_size=CHUNK), CHUNK):
+        slips: list[Slip] = []
+        for issue_date, group in groupby(chunk, key=lambda line: line.reminder.batch.issue_date):
+            slips += slips_for_amounts(((line.installment, line.amount) for line in group), as_of=issue_date)
+        for line, slip in zip(chunk, slips, strict=True):
+            reminder = line.reminder
+            person = reminder.person
+            yield [
+                str(line.reminder_id),
+                person.postal_code,
+                person.address,
+                person.address_extra,
+                person.name,
+                reminder.level.get_template_display(),
+                installment_label(slip.fiscal_year, slip.revenue, slip.installment_no),
+                wareki(slip.due_date),
+                str(line.installment.amount),
+                str(line.amount),
+                *slip_columns(slip),
+            ]
+
+
+REMINDER_PRINT = ExportKind(
+    code="reminder-print",
+    label="催告書(普通徴収・軽自動車税)印字データ",
+    fields=(
+        *ADDRESSEE_FIELDS,
+        "reminder.document",
+        "reminder.installment",
+        "slip.due_date",
+        "reminder.principal",
+        "reminder.amount",
+        *SLIP_FIELDS,
+    ),
+    encoding="cp932",
+    key_label="催告処理番号",
+    max_records=MAX_LETTERS,
+    revenues=REMINDED.revenues,
+    select=letter_selector(REMINDED),
+    rows=_reminder_rows,
+    serial=True,
+    description=(
+        "作成済(発送前)の催告処理の個人あて催告書(地方税の様式、特別区民税・都民税(普通徴収)・軽自動車税)。"
+        "未納の期別ごとに1行、文書名(催告書・最終催告書・差押予告書)と同封の納付書(未納額、発付日現在)付き。"
+        "整理番号は文書番号。"
+    ),
+)
+
 PRINT_KINDS: dict[str, tuple[ExportKind, LetterScope]] = {
     EMPLOYERS_DEMAND.code: (EMPLOYERS_DEMAND, EMPLOYERS),
     PERSONS_DEMAND.code: (PERSONS_DEMAND, PERSONS),
+    REMINDER_PRINT.code: (REMINDER_PRINT, REMINDED),
 }
 
 
 # ---- tax-notice-slips (seed 002) -------------------------------------------------------------
 
-NOTICE_REVENUES = frozenset({"resident_ordinary", "light_vehicle"})
 NOTICE_ORDER = ("levy__levy_no", "installment_no")  # by levy (通知書), then 期別
 
 
@@ -321,7 +404,7 @@ def _notice_select(keys: Sequence[str], revenues: frozenset[str], as_of: date) -
     宛名番号, so that the register can be corrected before the run rather than the build failing
     at a row number).
     """
-    scope = NOTICE_REVENUES & revenues
+    scope = PRINTED_TAXES & revenues
     if not scope:
         raise ExportError("この印字データの税目が担当税目にありません。")
     year = notice_year(keys)
@@ -356,7 +439,7 @@ def _notice_select(keys: Sequence[str], revenues: frozenset[str], as_of: date) -
 def _notice_rows(request: Request) -> Iterator[list[str]]:
     """One row per installment with a slip, as of the build day: two queries per chunk of persons."""
     year = notice_year(request.keys)
-    scope = NOTICE_REVENUES & request.revenues
+    scope = PRINTED_TAXES & request.revenues
     serial = 0
     for chunk in _batched(request.person_ids, CHUNK):
         addressees = {
@@ -403,7 +486,7 @@ TAX_NOTICE_SLIPS = ExportKind(
     encoding="cp932",
     key_label="年度(西暦4桁、例: 2026)",
     max_records=MAX_SLIPS,
-    revenues=NOTICE_REVENUES,
+    revenues=PRINTED_TAXES,
     select=_notice_select,
     rows=_notice_rows,
     serial=True,

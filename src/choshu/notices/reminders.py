@@ -137,6 +137,7 @@ def reminder_generate(
     issue_date: date,
     dry_run: bool = False,
     channel: str = AccessChannel.CLI,
+    client_address: str | None = None,
 ) -> ReminderResult:
     """作成: the batch of reminders due on ``as_of`` (nothing written on a dry run but its log)."""
     revenues = revenues_of(actor)
@@ -152,6 +153,7 @@ def reminder_generate(
                 subjects=[f"count:reminder:{len(drafts)}"],
                 purpose=f"batch:reminder_dry_run:{as_of:%Y%m%d}",
                 channel=channel,
+                client_address=client_address,
             )
             return result
         batch = ReminderBatch.objects.create(
@@ -173,14 +175,19 @@ def reminder_generate(
             ("reminder_id", "installment_id", "amount"),
             ((pk, inst, amount) for pk, d in zip(ids, drafts, strict=True) for inst, amount in d.lines),
         )
-        _log(actor, batch, channel)
+        _log(actor, batch, channel, client_address)
         result.batch_id = batch.pk
         return result
 
 
 @transaction.atomic
 def reminder_dispatch(
-    *, actor: User | None, batch: ReminderBatch, dispatched_on: date, channel: str = AccessChannel.CLI
+    *,
+    actor: User | None,
+    batch: ReminderBatch,
+    dispatched_on: date,
+    channel: str = AccessChannel.CLI,
+    client_address: str | None = None,
 ) -> ReminderBatch:
     """発送: posted on ``dispatched_on``; the next level counts its days from this date."""
     revenues_of(actor)
@@ -191,13 +198,18 @@ def reminder_dispatch(
     batch.state = State.DISPATCHED
     batch.dispatched_on = dispatched_on
     batch.save(update_fields=["state", "dispatched_on"])
-    _log(actor, batch, channel)
+    _log(actor, batch, channel, client_address)
     return batch
 
 
 @transaction.atomic
 def reminder_cancel(
-    *, actor: User | None, batch: ReminderBatch, reason: str, channel: str = AccessChannel.CLI
+    *,
+    actor: User | None,
+    batch: ReminderBatch,
+    reason: str,
+    channel: str = AccessChannel.CLI,
+    client_address: str | None = None,
 ) -> ReminderBatch:
     """取消 before dispatch: its persons may be chosen again."""
     revenues_of(actor)
@@ -210,15 +222,16 @@ def reminder_cancel(
     batch.cancelled_at = timezone.now()
     batch.cancel_reason = reason.strip()[:200]
     batch.save(update_fields=["state", "cancelled_at", "cancel_reason"])
-    _log(actor, batch, channel)
+    _log(actor, batch, channel, client_address)
     return batch
 
 
-def _log(actor: User | None, batch: ReminderBatch, channel: str) -> None:
+def _log(actor: User | None, batch: ReminderBatch, channel: str, client_address: str | None) -> None:
     access_log_write(
         actor=actor,
         action=Action.CHANGE,
         subjects=[ref("reminderbatch", batch.pk), f"count:reminder:{batch.letters}"],
         purpose=f"batch:reminder:{batch.pk}",
         channel=channel,
+        client_address=client_address,
     )

@@ -1,10 +1,10 @@
 """Screens of 督促 (thin): demand batches (prepare, preview, fix, cancel, dispatch), a letter's PDF,
-返戻 and 納品検査.
+reminder batches (確認, 作成, 発送済, 取消) and a reminder's PDF, 返戻 and 納品検査.
 
 For the collection roles (`collection_required`: 収納担当・係長). A batch is shown to a user whose
 revenue scope covers the batch's revenues; anyone else gets 404 for it. Access log: the batch page
 writes one read entry naming the persons it lists, a letter PDF one print entry; each step is
-logged by its service (notices/demands.py, notices/delivery.py) in its own transaction.
+logged by its service (notices/demands.py, notices/reminders.py, notices/delivery.py) in its own transaction.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from choshu.audit.models import AccessChannel, Action
 from choshu.audit.services import access_log_request, ref, request_client_address
-from choshu.governance.exports import EXPORT_KINDS
+from choshu.governance.exports import EXPORT_KINDS, ExportKind
 from choshu.governance.models import ExportPackage
 from choshu.ledger.models import Installment
 from choshu.notices import delivery
@@ -37,9 +37,18 @@ from choshu.notices.demands import (
     demand_prepare,
     undemanded,
 )
-from choshu.notices.forms import CancelForm, DemandRunForm, DispatchForm, InspectionForm, ReturnedMailForm
-from choshu.notices.models import DemandBatch, DemandLetter, ReturnedMail
-from choshu.notices.print_data import PRINT_KINDS
+from choshu.notices.forms import (
+    CancelForm,
+    DemandRunForm,
+    DispatchForm,
+    InspectionForm,
+    ReminderRunForm,
+    ReturnedMailForm,
+)
+from choshu.notices.models import DemandBatch, DemandLetter, Reminder, ReminderBatch, ReminderLevel, ReturnedMail
+from choshu.notices.print_data import DEMANDS, PRINT_KINDS, LetterScope
+from choshu.notices.reminder_pdf import reminder_letters_pdf, reminder_number, reminders_for_print
+from choshu.notices.reminders import reminder_cancel, reminder_dispatch, reminder_generate
 from choshu.staff.models import User
 from choshu.web.permissions import collection_required, staff_user
 
@@ -123,9 +132,21 @@ def _batch_for(user: User, batch_id: int) -> DemandBatch:
     return get_object_or_404(_batches(user), pk=batch_id)
 
 
-def _print_exports(batch: DemandBatch) -> list[ExportPackage]:
-    packages = ExportPackage.objects.filter(kind__in=list(PRINT_KINDS)).order_by("-pk")
-    return [p for p in packages if str(batch.pk) in p.keys]
+def _print_kinds(batch: DemandBatch | ReminderBatch) -> dict[str, tuple[ExportKind, LetterScope]]:
+    """The print kinds of the batch's letter type (demands or reminders)."""
+    return {code: entry for code, entry in PRINT_KINDS.items() if isinstance(batch, entry[1].type.batch)}
+
+
+def _print_context(user: User, batch: DemandBatch | ReminderBatch) -> dict[str, object]:
+    """The batch's print exports, and the kinds it has letters for (to make an export)."""
+    kinds = _print_kinds(batch)
+    packages = ExportPackage.objects.filter(kind__in=list(kinds)).order_by("-pk")
+    revenues = frozenset(user.scopes())
+    return {
+        "exports": [p for p in packages if str(batch.pk) in p.keys],
+        "print_kinds": [kind for kind, scope in kinds.values() if scope.lines([batch.pk], revenues).exists()],
+        "export_url": reverse("governance_export_new"),
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -190,11 +211,7 @@ def demand_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
         "dropped": dropped,
         "cancel_form": cancel_form,
         "dispatch_form": dispatch_form,
-        "exports": _print_exports(batch),
-        "print_kinds": [  # the kinds that have letters in this batch
-            kind for kind, scope in PRINT_KINDS.values() if scope.lines([batch.pk], frozenset(user.scopes())).exists()
-        ],
-        "export_url": reverse("governance_export_new"),
+        **_print_context(user, batch),
         "rows": [(letter, letter_number(letter)) for letter in page],
     }
     response = render(request, "notices/demand_batch.html", context)
@@ -209,7 +226,10 @@ def demand_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
 def demand_letter_pdf(request: HttpRequest, batch_id: int, letter_id: int) -> HttpResponse:
     """One letter as printed in house (A4, with its enclosed slip): the preview before printing."""
     batch = _batch_for(staff_user(request), batch_id)
-    letters = letters_for_print(batch, letter_ids=[letter_id])
+    try:
+        letters = letters_for_print(batch, letter_ids=[letter_id])
+    except DemandError:  # not fixed yet, or cancelled
+        return HttpResponse(status=404)
     if not letters:
         return HttpResponse(status=404)
     data = demand_letters_pdf(letters)
@@ -234,6 +254,7 @@ def returned_mail(request: HttpRequest) -> HttpResponse:
         try:
             returned = delivery.returned_mail_record(
                 actor=user,
+                document=form.cleaned_data["document"],
                 letter_no=form.cleaned_data["letter_no"],
                 returned_on=form.cleaned_data["returned_on"],
                 reason=form.cleaned_data["reason"],
@@ -242,10 +263,12 @@ def returned_mail(request: HttpRequest) -> HttpResponse:
         except delivery.DeliveryError as error:
             form.add_error("letter_no", str(error))
         else:
-            messages.success(request, f"整理番号 {returned.letter_id} の返戻を記録しました。宛先不明として扱います。")
+            messages.success(request, f"整理番号 {returned.document_no} の返戻を記録しました。宛先不明として扱います。")
             return redirect("notices_returned_mail")
     recent = list(
-        ReturnedMail.objects.filter(recorded_by=user).select_related("person", "letter__batch").order_by("-pk")[:20]
+        ReturnedMail.objects.filter(recorded_by=user)
+        .select_related("person", "letter__batch", "reminder__batch")
+        .order_by("-pk")[:20]
     )
     response = render(request, "notices/returned_mail.html", {"form": form, "recent": recent})
     if request.method == "GET" and recent:
@@ -262,6 +285,7 @@ def inspection(request: HttpRequest, package_id: int) -> HttpResponse:
     package = get_object_or_404(ExportPackage, pk=package_id, kind__in=list(PRINT_KINDS))
     if set(package.revenues) - user.scopes():
         return HttpResponse(status=404)
+    letters = PRINT_KINDS[package.kind][1].type
     form = InspectionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -285,6 +309,146 @@ def inspection(request: HttpRequest, package_id: int) -> HttpResponse:
         "kind": EXPORT_KINDS[package.kind],
         "form": form,
         "inspections": [(i, delivery.describe(i)) for i in package.delivery_inspections.select_related("inspected_by")],
-        "batches": DemandBatch.objects.filter(pk__in=[int(k) for k in package.keys if k.isdigit()]),
+        "batches": letters.batch._default_manager.filter(pk__in=[int(k) for k in package.keys if k.isdigit()]),
+        "batch_label": f"{letters.name}処理",
+        "batch_url": "notices_demand_batch" if letters is DEMANDS else "notices_reminder_batch",
     }
     return render(request, "notices/inspection.html", context)
+
+
+# ---- 催告 (reminders) ---------------------------------------------------------------------------
+
+
+def _reminder_batches(user: User) -> QuerySet[ReminderBatch]:
+    """The reminder batches whose revenues are all in the user's scope."""
+    scopes = user.scopes()
+    ids = [pk for pk, revenues in ReminderBatch.objects.values_list("pk", "revenues") if set(revenues) <= scopes]
+    return ReminderBatch.objects.filter(pk__in=ids).select_related("created_by")
+
+
+@require_http_methods(["GET", "POST"])
+@collection_required
+def reminders(request: HttpRequest) -> HttpResponse:
+    """催告処理: the levels, the batches, the dry run (確認) and generate (作成)."""
+    user = staff_user(request)
+    today = timezone.localdate()
+    form = ReminderRunForm(request.POST or None, initial={"as_of": today, "issue_date": today})
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        dry_run = request.POST.get("action") != "generate"
+        try:
+            result = reminder_generate(
+                actor=user,
+                as_of=form.cleaned_data["as_of"],
+                issue_date=form.cleaned_data["issue_date"],
+                dry_run=dry_run,
+                channel=WEB,
+                client_address=request_client_address(request),
+            )
+        except DemandError as error:
+            form.add_error(None, str(error))
+        else:
+            if dry_run:
+                preview = result.as_dict()
+            elif result.batch_id is None:
+                messages.info(request, "催告の対象となる方はいません。")
+                return redirect("notices_reminders")
+            else:
+                messages.success(request, f"催告処理 #{result.batch_id} を作成しました({len(result.drafts):,}通)。")
+                return redirect("notices_reminder_batch", batch_id=result.batch_id)
+    page = Paginator(_reminder_batches(user).order_by("-pk"), 50).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "preview": preview,
+        "page": page,
+        "levels": ReminderLevel.objects.select_related("next_level"),
+        "today": today,
+    }
+    return render(request, "notices/reminders.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@collection_required
+def reminder_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """One reminder batch: its reminders by level; 発送済, 取消; the print exports made from it."""
+    user = staff_user(request)
+    batch = get_object_or_404(_reminder_batches(user), pk=batch_id)
+    action = request.POST.get("action")
+    cancel_form = CancelForm(request.POST if action == "cancel" else None)
+    dispatch_form = DispatchForm(
+        request.POST if action == "dispatch" else None, initial={"dispatched_on": batch.issue_date}
+    )
+    if request.method == "POST":
+        address = request_client_address(request)
+        try:
+            if action == "cancel" and cancel_form.is_valid():
+                reminder_cancel(
+                    actor=user,
+                    batch=batch,
+                    reason=cancel_form.cleaned_data["reason"],
+                    channel=WEB,
+                    client_address=address,
+                )
+                messages.success(request, "取り消しました。対象の方は次の催告処理で選ばれます。")
+                return redirect("notices_reminder_batch", batch_id=batch.pk)
+            if action == "dispatch" and dispatch_form.is_valid():
+                reminder_dispatch(
+                    actor=user,
+                    batch=batch,
+                    dispatched_on=dispatch_form.cleaned_data["dispatched_on"],
+                    channel=WEB,
+                    client_address=address,
+                )
+                messages.success(request, "発送済にしました。次の段階はこの発送日から数えます。")
+                return redirect("notices_reminder_batch", batch_id=batch.pk)
+        except DemandError as error:
+            messages.error(request, str(error))
+    reminders = (
+        Reminder.objects.filter(batch=batch)
+        .select_related("person", "level")
+        .annotate(line_count=Count("lines"))
+        .order_by("person__atena_no", "form")
+    )
+    page = Paginator(reminders, PAGE_SIZE).get_page(request.GET.get("page"))
+    levels = (
+        Reminder.objects.filter(batch=batch)
+        .values("level__order", "level__name")
+        .annotate(count=Count("pk"), amount=Sum("amount"))
+        .order_by("level__order")
+    )
+    context = {
+        "batch": batch,
+        "page": page,
+        "levels": levels,
+        "cancel_form": cancel_form,
+        "dispatch_form": dispatch_form,
+        **_print_context(user, batch),
+        "rows": [(reminder, reminder_number(reminder)) for reminder in page],
+    }
+    response = render(request, "notices/reminder_batch.html", context)
+    if request.method == "GET":
+        subjects = [ref("reminderbatch", batch.pk)] + [ref("person", r.person_id) for r in page]
+        access_log_request(request, action=Action.READ, subjects=subjects, purpose=f"batch:reminder:{batch.pk}")
+    return response
+
+
+@require_GET
+@collection_required
+def reminder_pdf(request: HttpRequest, batch_id: int, reminder_id: int) -> HttpResponse:
+    """One reminder as printed in house (A4, with its enclosed slips)."""
+    batch = get_object_or_404(_reminder_batches(staff_user(request)), pk=batch_id)
+    try:
+        reminders = reminders_for_print(batch, reminder_ids=[reminder_id])
+    except DemandError:
+        return HttpResponse(status=404)
+    if not reminders:
+        return HttpResponse(status=404)
+    response = HttpResponse(reminder_letters_pdf(reminders), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="reminder-{batch.pk}-{reminder_id}.pdf"'
+    access_log_request(
+        request,
+        action=Action.PRINT,
+        subjects=[ref("person", reminders[0].person_id), ref("reminder", reminder_id)],
+        purpose=f"batch:reminder:{batch.pk}",
+    )
+    return response
