@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "choshu.governance",
     "choshu.notices",
     "choshu.payments",
+    "choshu.cases",
     "choshu.web",
 ]
 
@@ -178,6 +179,10 @@ PAYEASY_CATEGORIES = {  # 納付区分 per revenue
     "nhi": os.environ.get("CHOSHU_PAYEASY_CATEGORY_NHI", "301"),
 }
 # Direct debit (口座振替): the consignor as the bank registered it.
+# 滞納整理: a case opens this many days after the demand was posted; a plan payment may be this
+# many days late before the plan counts as breached (不履行).
+CASE_OPEN_DAYS = int(os.environ.get("CHOSHU_CASE_OPEN_DAYS", "30"))
+PLAN_GRACE_DAYS = int(os.environ.get("CHOSHU_PLAN_GRACE_DAYS", "10"))
 DEBIT_CONSIGNOR_CODE = os.environ.get("CHOSHU_DEBIT_CONSIGNOR_CODE", "1234567890")  # 委託者コード, 10 digits
 DEBIT_CONSIGNOR_NAME = os.environ.get("CHOSHU_DEBIT_CONSIGNOR_NAME", "ﾁﾖｳｼﾕｳｸｾﾞｲﾑｶ")  # 委託者名 (kana)
 DEBIT_BANK_CODE = os.environ.get("CHOSHU_DEBIT_BANK_CODE", "0001")  # 取引銀行番号

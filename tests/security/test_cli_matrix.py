@@ -34,6 +34,7 @@ from tests.factories import ALL_REVENUES, make_levy, make_person, make_user
 
 WORKERS = {Role.CLERK, Role.OFFICER, Role.NHI_OFFICER, Role.SUPERVISOR}
 POSTERS = {Role.CLERK, Role.SUPERVISOR}
+CASE_WORKERS = {Role.OFFICER, Role.NHI_OFFICER, Role.SUPERVISOR}
 SCOPES = {"all": ALL_REVENUES, "nhi": ["nhi"], "none": []}
 
 # right → (role, scopes) → allowed. Written out, not computed by User.has_right.
@@ -43,6 +44,7 @@ EXPECTED: dict[str, Callable[[str, str], bool]] = {
     Right.CAN_REVERSE_PAYMENTS: lambda role, scopes: role == Role.SUPERVISOR and scopes != "none",
     Right.CAN_IMPORT: lambda role, scopes: role in POSTERS and scopes == "all",
     Right.CAN_DECIDE_REFUNDS: lambda role, scopes: role == Role.SUPERVISOR and scopes != "none",
+    Right.CAN_WORK_CASES: lambda role, scopes: role in CASE_WORKERS and scopes != "none",
     Right.CAN_RUN_RETENTION: lambda role, scopes: role == Role.SUPERVISOR and scopes != "none",
     Right.CAN_AUDIT: lambda role, scopes: role == Role.AUDITOR,
     Right.CAN_MANAGE_ACCOUNTS: lambda role, scopes: role in {Role.SUPERVISOR, Role.ADMIN},

@@ -19,6 +19,8 @@ class Role(models.TextChoices):
 PERSONAL_DATA_ROLES = frozenset({Role.CLERK, Role.OFFICER, Role.NHI_OFFICER, Role.SUPERVISOR})
 # Roles that may post a counter payment (窓口収納); only a supervisor may reverse one.
 POSTING_ROLES = frozenset({Role.CLERK, Role.SUPERVISOR})
+# Roles that work delinquency cases (滞納整理).
+CASE_ROLES = frozenset({Role.OFFICER, Role.NHI_OFFICER, Role.SUPERVISOR})
 # Roles that may unlock an account or reset someone's TOTP device.
 ACCOUNT_MANAGER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
@@ -35,6 +37,7 @@ class Right(models.TextChoices):
     CAN_REVERSE_PAYMENTS = "can_reverse_payments", "収納の取消 / reverse payments"
     CAN_IMPORT = "can_import", "連携ファイルの取込(全税目) / import interchange files (every revenue)"
     CAN_DECIDE_REFUNDS = "can_decide_refunds", "還付の決定 / decide refunds"
+    CAN_WORK_CASES = "can_work_cases", "滞納整理 / work delinquency cases"
     CAN_RUN_RETENTION = "can_run_retention", "保存期間経過データの消去 / purge data past retention"
     CAN_AUDIT = "can_audit", "アクセスログの監査 / audit the access log"
     CAN_MANAGE_ACCOUNTS = "can_manage_accounts", "アカウントの管理 / manage staff accounts"
@@ -66,6 +69,9 @@ class User(AbstractUser):
 
     def can_decide_refunds(self) -> bool:
         return self.sees_personal_data() and self.role == Role.SUPERVISOR
+
+    def can_work_cases(self) -> bool:
+        return self.sees_personal_data() and self.role in CASE_ROLES
 
     def can_run_retention(self) -> bool:
         return self.sees_personal_data() and self.role == Role.SUPERVISOR
