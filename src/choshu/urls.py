@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("choshu.governance.urls")),
     path("", include("choshu.payments.urls")),
     path("", include("choshu.notices.urls")),
+    path("", include("choshu.cases.urls")),
 ]

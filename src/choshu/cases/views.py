@@ -1,0 +1,192 @@
+"""Screens of 滞納整理 (thin): the work queues, a case page with its timeline, recording an
+activity, assigning an officer, making a payment plan.
+
+For the case roles (`cases_required`: 滞納整理担当・国保担当・係長) within their revenue scope: a
+case holding none of the user's revenues is not found (404). Access log: the queue and the case
+page write one read entry naming the persons shown; each change is logged by its service.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from choshu.audit.models import Action
+from choshu.audit.services import access_log_request, ref, request_client_address
+from choshu.cases.forms import ActivityForm, AssignForm, PlanForm, monthly_schedule
+from choshu.cases.models import Case, PaymentPlan
+from choshu.cases.selectors import QUEUES, case_page, queue_cases, queue_counts, visible_cases
+from choshu.cases.services import CaseError, activity_record, case_assign, delinquent
+from choshu.staff.models import CASE_ROLES, User
+from choshu.web.permissions import cases_required, staff_user
+
+PAGE_SIZE = 50
+
+
+@require_GET
+@cases_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """作業一覧: the queues with their counts, and the cases of the chosen one."""
+    user = staff_user(request)
+    today = timezone.localdate()
+    code = request.GET.get("queue", "today")
+    if code not in QUEUES:
+        code = "today"
+    mine = request.GET.get("mine") == "1"
+    page = Paginator(queue_cases(user, code, today=today, mine=mine), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "queues": [
+            (q, n) for q, n in zip(QUEUES.values(), queue_counts(user, today=today, mine=mine).values(), strict=True)
+        ],
+        "current": QUEUES[code],
+        "mine": mine,
+        "page": page,
+        "today": today,
+    }
+    response = render(request, "cases/queue.html", context)
+    if page.object_list:
+        subjects = [ref("person", case.person_id) for case in page]
+        access_log_request(request, action=Action.READ, subjects=subjects, purpose=f"cases:{code}")
+    return response
+
+
+def _case_for(user: User, case_id: int) -> Case:
+    return get_object_or_404(visible_cases(user).select_related("person", "officer"), pk=case_id)
+
+
+def _officers(user: User) -> object:
+    return User.objects.filter(is_active=True, role__in=sorted(CASE_ROLES)).order_by("username")
+
+
+@require_http_methods(["GET", "POST"])
+@cases_required
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    """滞納整理票: the person, the delinquent installments, the timeline; 交渉経過 and 担当者."""
+    user = staff_user(request)
+    case = _case_for(user, case_id)
+    action = request.POST.get("action")
+    now = timezone.localtime().replace(second=0, microsecond=0, tzinfo=None)
+    activity_form = ActivityForm(request.POST if action == "activity" else None, initial={"occurred_at": now})
+    assign_form = AssignForm(
+        request.POST if action == "assign" else None, officers=_officers(user), initial={"officer": case.officer_id}
+    )
+    if request.method == "POST":
+        address = request_client_address(request)
+        try:
+            if action == "activity" and activity_form.is_valid():
+                data = activity_form.cleaned_data
+                activity_record(
+                    actor=user,
+                    case=case,
+                    kind=data["kind"],
+                    occurred_at=data["occurred_at"],
+                    summary=data["summary"],
+                    contacted=data["contacted"],
+                    acknowledged=data["acknowledged"],
+                    next_action_on=data["next_action_on"],
+                    client_address=address,
+                )
+                messages.success(request, "交渉経過を記録しました。")
+                return redirect("cases_case", case_id=case.pk)
+            if action == "assign" and assign_form.is_valid():
+                case_assign(actor=user, case=case, officer=assign_form.cleaned_data["officer"], client_address=address)
+                messages.success(request, "担当者を変更しました。")
+                return redirect("cases_case", case_id=case.pk)
+        except CaseError as error:
+            (activity_form if action == "activity" else assign_form).add_error(None, str(error))
+        except PermissionDenied as error:
+            messages.error(request, str(error))
+    today = timezone.localdate()
+    page = case_page(case, user=user, today=today)
+    context = {
+        "page": page,
+        "case": case,
+        "person": case.person,
+        "activity_form": activity_form,
+        "assign_form": assign_form if user.role == "supervisor" else None,
+        "today": today,
+    }
+    response = render(request, "cases/case.html", context)
+    if request.method == "GET":
+        access_log_request(
+            request,
+            action=Action.READ,
+            subjects=[ref("person", case.person_id), ref("case", case.pk)],
+            purpose=f"case:{case.pk}",
+        )
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@cases_required
+def plan_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    """分納誓約の作成: monthly payments over the delinquent principal of the user's revenues."""
+    user = staff_user(request)
+    case = _case_for(user, case_id)
+    today = timezone.localdate()
+    form = PlanForm(request.POST or None, initial={"pledged_on": today, "first_due_on": today, "count": 6})
+    installments = list(
+        delinquent(today)
+        .filter(levy__person_id=case.person_id, levy__revenue__in=sorted(user.scopes()))
+        .select_related("levy")
+        .order_by("due_date", "levy__levy_no", "installment_no")
+    )
+    owed = [(i, i.amount - i.paid_principal) for i in installments]
+    total = sum(balance for _, balance in owed)
+    if request.method == "POST" and form.is_valid():
+        from choshu.cases import plans
+
+        data = form.cleaned_data
+        try:
+            plan = plans.plan_create(
+                actor=user,
+                case=case,
+                pledged_on=data["pledged_on"],
+                schedule=monthly_schedule(total, data["first_due_on"], data["count"]),
+                installment_ids=[i.pk for i in installments],
+                note=data["note"],
+                client_address=request_client_address(request),
+            )
+        except (plans.PlanError, CaseError) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"分納誓約を作成しました({plan.schedule.count()}回、{plan.total:,}円)。")
+            return redirect("cases_case", case_id=case.pk)
+    context = {"case": case, "person": case.person, "form": form, "owed": owed, "total": total}
+    response = render(request, "cases/plan_new.html", context)
+    if request.method == "GET":
+        access_log_request(
+            request, action=Action.READ, subjects=[ref("person", case.person_id)], purpose=f"case:{case.pk}"
+        )
+    return response
+
+
+@require_GET
+@cases_required
+def plan_pdf(request: HttpRequest, case_id: int, plan_id: int) -> HttpResponse:
+    """分納誓約書 (PDF) for the person's signature."""
+    user = staff_user(request)
+    case = _case_for(user, case_id)
+    plan = get_object_or_404(PaymentPlan, pk=plan_id, case=case)
+    if not set(plan.revenues) & user.scopes():
+        return HttpResponse(status=404)
+    response = HttpResponse(plans_pdf(plan), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="plan-{plan.pk}.pdf"'
+    access_log_request(
+        request,
+        action=Action.PRINT,
+        subjects=[ref("person", case.person_id), ref("paymentplan", plan.pk)],
+        purpose=f"case:{case.pk}",
+    )
+    return response
+
+
+def plans_pdf(plan: PaymentPlan) -> bytes:
+    from choshu.cases.plan_pdf import pledge_pdf
+
+    return pledge_pdf(plan)
