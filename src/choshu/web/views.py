@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from choshu.audit.models import Action
 from choshu.audit.services import access_log_request, ref, request_purpose
+from choshu.cases.selectors import queue_cases
 from choshu.ledger.models import Channel, Payment
 from choshu.ledger.receipt import Receipt, receipt_of, receipt_pdf
 from choshu.ledger.selectors import InstallmentLine, PersonLedger, person_ledger
@@ -48,6 +49,8 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"today": _today()}
     if user.sees_personal_data():
         context["my_counter_payments"] = _counter_payments_today(user).count()
+    if user.can_work_cases():
+        context["cases_today"] = queue_cases(user, "today", today=_today(), mine=True).count()
     return render(request, "web/home.html", context)
 
 
