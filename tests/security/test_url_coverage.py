@@ -3,6 +3,7 @@ one that shows no personal data, so that a screen added later cannot go untested
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.cases.test_cases_views import MATRIX as CASES
 from tests.governance.test_governance_views import MATRIX as GOVERNANCE
 from tests.notices.test_notices_views import MATRIX as NOTICES
 from tests.payments.test_payments_views import MATRIX as PAYMENTS
@@ -25,6 +26,6 @@ def _names(patterns: list[URLPattern | URLResolver]) -> set[str]:
 
 def test_every_url_is_in_a_matrix_or_named_as_free_of_personal_data() -> None:
     names = _names(get_resolver().url_patterns)
-    covered = set(WEB) | set(GOVERNANCE) | set(PAYMENTS) | set(NOTICES) | PUBLIC | OWN_ACCOUNT
+    covered = set(WEB) | set(GOVERNANCE) | set(PAYMENTS) | set(NOTICES) | set(CASES) | PUBLIC | OWN_ACCOUNT
     assert names - covered == set(), "add these screens to an authorisation matrix"
     assert covered - names == set(), "the matrices name screens that do not exist"

@@ -218,6 +218,7 @@ class LimitationRun(models.Model):
     """時効管理処理: one run of the limitation batch, with its counts."""
 
     as_of = models.DateField("基準日")
+    revenues = models.JSONField("税目", default=list)
     installments = models.PositiveIntegerField("対象期別", default=0)
     within_six_months = models.PositiveIntegerField("6か月以内に完成", default=0)
     extinguished = models.PositiveIntegerField("消滅", default=0)

@@ -14,10 +14,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from choshu.cases.models import Activity, Case, CaseRevenue, InstallmentLimitation, PaymentPlan
+from choshu.cases.limitation import installments_completing
+from choshu.cases.models import Activity, Case, CaseRevenue, PaymentPlan
 from choshu.ledger.selectors import InstallmentLine, PersonLedger, person_ledger
 from choshu.notices.models import DemandBatch, DemandLetter, Reminder, ReminderBatch
-from choshu.rules.calendar import month_elapsed_day
 from choshu.staff.models import User
 
 NO_CONTACT_DAYS = 90
@@ -40,12 +40,8 @@ def _breach(qs: QuerySet[Case], today: date, user: User) -> QuerySet[Case]:
 
 
 def _limitation(qs: QuerySet[Case], today: date, user: User) -> QuerySet[Case]:
-    soon = InstallmentLimitation.objects.filter(
-        installment__levy__person=OuterRef("person"),
-        installment__levy__revenue__in=sorted(user.scopes()),
-        completes_on__gte=today,
-        completes_on__lte=month_elapsed_day(today, LIMITATION_MONTHS),
-        extinguished_on__isnull=True,
+    soon = installments_completing(as_of=today, months=LIMITATION_MONTHS, revenues=user.scopes()).filter(
+        installment__levy__person=OuterRef("person")
     )
     return qs.filter(state=Case.State.OPEN).filter(Exists(soon))
 

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from choshu.audit.models import AccessChannel, Action
 from choshu.audit.services import access_log_write, ref
+from choshu.cases.holds import NO_DEMAND, exclude_held
 from choshu.ledger import bulk
 from choshu.ledger.models import Installment
 from choshu.notices.models import DemandBatch, DemandLetter, DemandLine
@@ -119,14 +120,16 @@ def _check_dates(due_on: date, issue_date: date) -> list[str]:
     return []
 
 
-def undemanded(installments: QuerySet[Installment]) -> QuerySet[Installment]:
-    """Still owing principal, no payment pending (速報), not demanded already."""
+def undemanded(installments: QuerySet[Installment], *, on: date | None = None) -> QuerySet[Installment]:
+    """Still owing principal, no payment pending (速報), not demanded already, not held on ``on``
+    (today by default) by a 徴収猶予 or 執行停止 (cases/holds.py)."""
     demanded = DemandLine.objects.filter(installment=OuterRef("pk"), active=True)
-    return (
+    owing = (
         installments.filter(paid_principal__lt=F("amount"))
         .exclude(pk__in=payment_pending_installments())
         .exclude(Exists(demanded))
     )
+    return exclude_held(owing, field="pk", on=on or timezone.localdate(), kinds=NO_DEMAND)
 
 
 def demand_selection(*, due_on: date, revenues: Collection[str]) -> list[Letter]:

@@ -6,7 +6,8 @@ letter actually sent is the later of that demand and the person's last dispatche
 form; the level is the first one (`ReminderLevel.order`) after a demand, else the next level of
 the last reminder (none after the last level). The level applies when its conditions hold on the
 基準日 (as_of): at least `min_days` since that letter was sent, the amount owed (on its revenues)
-at least `min_amount`. A person already in a generated (not yet dispatched) batch is skipped.
+at least `min_amount`. An installment under a deferral (猶予) or a suspension (執行停止) on the 基準日 is
+not reminded (cases/holds.py). A person already in a generated (not yet dispatched) batch is skipped.
 
 Generating writes the batch and its letters (state 作成済); dispatching records the date they were
 posted, which the next escalation counts from; a generated batch can be cancelled. A reminder
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from choshu.audit.models import AccessChannel, Action
 from choshu.audit.services import access_log_write, ref
+from choshu.cases.holds import NO_REMINDER, exclude_held
 from choshu.ledger import bulk
 from choshu.notices.demands import DemandError, check_dispatch_date, form_of, revenues_of
 from choshu.notices.models import DemandBatch, DemandLine, Reminder, ReminderBatch, ReminderLevel, ReminderLine
@@ -76,14 +78,14 @@ def reminder_selection(*, as_of: date, revenues: Collection[str]) -> list[Remind
     first = min((lv for lv in levels.values() if lv.active), key=lambda level: level.order, default=None)
     owed: dict[tuple[int, str], list[tuple[int, str, int]]] = defaultdict(list)
     last_sent: dict[tuple[int, str], date] = {}
+    demanded = DemandLine.objects.filter(
+        active=True,
+        letter__batch__state=DemandBatch.State.DISPATCHED,
+        installment__levy__revenue__in=sorted(revenues),
+        installment__paid_principal__lt=F("installment__amount"),
+    ).exclude(installment_id__in=payment_pending_installments())
     rows = (
-        DemandLine.objects.filter(
-            active=True,
-            letter__batch__state=DemandBatch.State.DISPATCHED,
-            installment__levy__revenue__in=sorted(revenues),
-            installment__paid_principal__lt=F("installment__amount"),
-        )
-        .exclude(installment_id__in=payment_pending_installments())
+        exclude_held(demanded, field="installment_id", on=as_of, kinds=NO_REMINDER)
         .values_list(
             "letter__person_id",
             "installment_id",
