@@ -18,8 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from choshu.audit.models import Action
 from choshu.audit.services import access_log_request, ref, request_client_address
+from choshu.cases import plans
 from choshu.cases.forms import ActivityForm, AssignForm, PlanForm, monthly_schedule
 from choshu.cases.models import Case, PaymentPlan
+from choshu.cases.plan_pdf import pledge_pdf
 from choshu.cases.selectors import QUEUES, case_page, queue_cases, queue_counts, visible_cases
 from choshu.cases.services import CaseError, activity_record, case_assign, delinquent
 from choshu.staff.models import CASE_ROLES, User
@@ -139,8 +141,6 @@ def plan_new(request: HttpRequest, case_id: int) -> HttpResponse:
     owed = [(i, i.amount - i.paid_principal) for i in installments]
     total = sum(balance for _, balance in owed)
     if request.method == "POST" and form.is_valid():
-        from choshu.cases import plans
-
         data = form.cleaned_data
         try:
             plan = plans.plan_create(
@@ -175,7 +175,7 @@ def plan_pdf(request: HttpRequest, case_id: int, plan_id: int) -> HttpResponse:
     plan = get_object_or_404(PaymentPlan, pk=plan_id, case=case)
     if not set(plan.revenues) & user.scopes():
         return HttpResponse(status=404)
-    response = HttpResponse(plans_pdf(plan), content_type="application/pdf")
+    response = HttpResponse(pledge_pdf(plan), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="plan-{plan.pk}.pdf"'
     access_log_request(
         request,
@@ -184,9 +184,3 @@ def plan_pdf(request: HttpRequest, case_id: int, plan_id: int) -> HttpResponse:
         purpose=f"case:{case.pk}",
     )
     return response
-
-
-def plans_pdf(plan: PaymentPlan) -> bytes:
-    from choshu.cases.plan_pdf import pledge_pdf
-
-    return pledge_pdf(plan)
