@@ -2,7 +2,7 @@
 choshu.cases.urls, recording an activity, assigning, and the access log of the screens."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
@@ -12,8 +12,12 @@ from django.utils import timezone
 from choshu.audit.models import AccessLogEntry
 from choshu.cases import urls
 from choshu.cases.models import Activity, Case, PaymentPlan, PlanInstallment
+from choshu.governance import services as governance
+from choshu.governance.exports import FIELD_SURVEY
+from choshu.governance.models import ExportPackage
 from choshu.staff.models import Role
 from tests.factories import ALL_REVENUES, make_levy, make_person, make_user
+from tests.governance.conftest import make_contract
 
 pytestmark = pytest.mark.django_db
 CASE_WORKERS: set[str] = {Role.OFFICER, Role.NHI_OFFICER, Role.SUPERVISOR}
@@ -25,6 +29,8 @@ MATRIX: dict[str, tuple[str, set[str], bool]] = {
     "cases_case": ("get", CASE_WORKERS, False),
     "cases_plan_new": ("get", CASE_WORKERS, False),
     "cases_plan_pdf": ("get", CASE_WORKERS, False),
+    "cases_survey": ("get", CASE_WORKERS, True),
+    "cases_survey_import": ("get", CASE_WORKERS, False),
 }
 
 
@@ -32,6 +38,7 @@ MATRIX: dict[str, tuple[str, set[str], bool]] = {
 class World:
     case: Case
     plan: PaymentPlan
+    survey: ExportPackage
 
 
 @pytest.fixture
@@ -45,7 +52,28 @@ def world() -> World:
         case=case, pledged_on=today, total=24_000, revenues=["resident_ordinary"], created_by=make_user(Role.OFFICER)
     )
     PlanInstallment.objects.create(plan=plan, number=1, due_on=today + timedelta(days=30), amount=24_000)
-    return World(case, plan)
+    boss = make_user(Role.SUPERVISOR)
+    contractor = governance.contractor_create(actor=boss, name="株式会社現地調査", privacy_mark=True)
+    survey = ExportPackage.objects.create(
+        kind=FIELD_SURVEY.code,
+        contract=make_contract(boss, contractor, today, items=FIELD_SURVEY.fields, ends_on=date(2099, 3, 31)),
+        purpose="現地調査",
+        state=ExportPackage.State.HANDED_OVER,
+        fields=list(FIELD_SURVEY.fields),
+        revenues=ALL_REVENUES,
+        keys=[person.atena_no],
+        selection=[person.pk],
+        record_count=1,
+        prepared_by=boss,
+        prepared_at=timezone.now(),
+        approved_by=make_user(Role.SUPERVISOR),
+        approved_at=timezone.now(),
+        file_name="survey.zip",
+        sha256="0" * 64,
+        size=1,
+        handed_over_at=timezone.now(),
+    )
+    return World(case, plan, survey)
 
 
 def _url(name: str, w: World) -> str:
@@ -53,6 +81,8 @@ def _url(name: str, w: World) -> str:
         return reverse(name, args=[w.case.pk])
     if name == "cases_plan_pdf":
         return reverse(name, args=[w.case.pk, w.plan.pk])
+    if name == "cases_survey_import":
+        return reverse(name, args=[w.survey.pk])
     return reverse(name)
 
 

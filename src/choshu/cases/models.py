@@ -398,7 +398,7 @@ class SuspensionTarget(models.Model):
 
 class SurveyResult(models.Model):
     """現地調査の結果 (seed 000): what the contractor found at the address of a person of a
-    field-survey export, imported from our documented CSV layout (docs/cases.md)."""
+    field-survey export, imported from our documented CSV layout (docs/field-survey.md)."""
 
     class Residence(models.TextChoices):
         LIVES = "lives", "居住あり"
