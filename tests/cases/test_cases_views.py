@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from choshu.audit.models import AccessLogEntry
 from choshu.cases import urls
-from choshu.cases.models import Activity, Case, PaymentPlan, PlanInstallment
+from choshu.cases.models import Activity, Case, Deferral, PaymentPlan, PlanInstallment, Seizure
 from choshu.governance import services as governance
 from choshu.governance.exports import FIELD_SURVEY
 from choshu.governance.models import ExportPackage
@@ -28,6 +28,7 @@ MATRIX: dict[str, tuple[str, set[str], bool]] = {
     "cases_queue": ("get", CASE_WORKERS, True),
     "cases_case": ("get", CASE_WORKERS, False),
     "cases_plan_new": ("get", CASE_WORKERS, False),
+    "cases_dispositions": ("get", CASE_WORKERS, False),
     "cases_plan_pdf": ("get", CASE_WORKERS, False),
     "cases_survey": ("get", CASE_WORKERS, True),
     "cases_survey_import": ("get", CASE_WORKERS, False),
@@ -77,7 +78,7 @@ def world() -> World:
 
 
 def _url(name: str, w: World) -> str:
-    if name in ("cases_case", "cases_plan_new"):
+    if name in ("cases_case", "cases_plan_new", "cases_dispositions"):
         return reverse(name, args=[w.case.pk])
     if name == "cases_plan_pdf":
         return reverse(name, args=[w.case.pk, w.plan.pk])
@@ -159,3 +160,35 @@ def test_a_supervisor_assigns_an_officer(client: Client, world: World) -> None:
     client.force_login(make_user(Role.SUPERVISOR))
     response = client.post(reverse("cases_case", args=[world.case.pk]), {"action": "assign", "officer": officer.pk})
     assert response.status_code == 302 and Case.objects.get().officer == officer
+
+
+def test_the_dispositions_page_takes_a_deferral_to_its_decision(client: Client, world: World) -> None:
+    officer, boss = make_user(Role.OFFICER), make_user(Role.SUPERVISOR)
+    url = reverse("cases_dispositions", args=[world.case.pk])
+    client.force_login(officer)
+    today = timezone.localdate()
+    form = {
+        "action": "deferral",
+        "d-kind": "collection",
+        "d-ground": "illness",
+        "d-applied_on": today.isoformat(),
+        "d-starts_on": today.isoformat(),
+        "d-ends_on": (today + timedelta(days=90)).isoformat(),
+    }
+    assert client.post(url, form).status_code == 302
+    deferral = Deferral.objects.get()
+    page = client.get(url).content.decode()
+    assert "承認待ち" in page and 'value="approve"' not in page  # an officer does not decide
+    client.force_login(boss)
+    assert client.post(url, {"action": "approve", "id": deferral.pk}).status_code == 302
+    deferral.refresh_from_db()
+    assert deferral.state == Deferral.State.APPROVED and deferral.decided_by == boss
+    seized = {
+        "action": "seizure",
+        "s-property": "deposit",
+        "s-description": "新宿銀行 普通 7654321",
+        "s-amount": "24000",
+        "s-seized_on": today.isoformat(),
+    }
+    refused = client.post(url, seized).content.decode()
+    assert "徴収猶予中の期別は差し押さえられません" in refused and not Seizure.objects.exists()

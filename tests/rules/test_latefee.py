@@ -1,3 +1,4 @@
+import random
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -5,7 +6,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from choshu.rules.latefee import RATES, LateFee, RateNotFound, Segment, compute_late_fee, rates_for
+from choshu.rules.latefee import (
+    RATES,
+    WAIVER_FRACTIONS,
+    WAIVER_KINDS,
+    LateFee,
+    RateNotFound,
+    Segment,
+    Waiver,
+    compute_late_fee,
+    rates_for,
+)
 
 D = date
 
@@ -326,3 +337,230 @@ def test_with_payments_shape(
             assert seg.end <= as_of
     for prev, nxt in zip(fee.segments, fee.segments[1:], strict=False):
         assert prev.end < nxt.start
+
+
+# --- waivers (延滞金の免除, law.md §8) ------------------------------------------------
+# Hand-computed on V1 (Toyohashi): 65,000 yen due 2021-05-31, paid 2022-01-31. Without a waiver:
+# 6/1–6/30 30 days @2.5% → 133; 7/1–12/31 184 days @8.8% → 2,883; 2022-1/1–1/31 31 days @8.7%
+# → 480; sum 3,496 → 3,400. A segment charges floor(65,000 × rate × days × (1 − waived) / 365).
+
+V1_DUE, V1_PAID = D(2021, 5, 31), D(2022, 1, 31)
+HALF, FULL = Fraction(1, 2), Fraction(1)
+
+
+def _v1(*waivers: Waiver, as_of: date | None = None) -> LateFee:
+    payments = [] if as_of else [(V1_PAID, 65_000)]
+    return compute_late_fee(principal=65_000, due_date=V1_DUE, payments=payments, as_of=as_of, waivers=waivers)
+
+
+def _wseg(segments: tuple[Segment, ...]) -> list[tuple[date, date, int, str, Fraction, int]]:
+    return [(s.start, s.end, s.days, s.rate, s.waived, s.amount) for s in segments]
+
+
+def test_waiver_kinds_are_data() -> None:
+    assert WAIVER_FRACTIONS == {"full": Fraction(1), "half": Fraction(1, 2)}
+    assert [k.label for k in WAIVER_KINDS.values()] == ["全額免除", "2分の1免除"]
+    assert Waiver(D(2021, 9, 1), None, "half").fraction == HALF
+    with pytest.raises(ValueError, match="unknown waiver kind"):
+        Waiver(D(2021, 9, 1), None, "third")
+    with pytest.raises(ValueError, match="before it starts"):
+        Waiver(D(2021, 9, 1), D(2021, 8, 31), "full")
+
+
+def test_full_waiver_over_part_of_the_period() -> None:
+    # A suspension (執行停止) 9/1–10/31 splits the 8.8% run into three.
+    # 7/1–8/31: 65,000 × 8.8% × 62 / 365 = 971.6 → 971; 9/1–10/31: waived → 0;
+    # 11/1–12/31: 65,000 × 8.8% × 61 / 365 = 955.9 → 955. Sum 133 + 971 + 0 + 955 + 480 = 2,539 → 2,500.
+    fee = _v1(Waiver(D(2021, 9, 1), D(2021, 10, 31), "full"))
+    assert _wseg(fee.segments) == [
+        (D(2021, 6, 1), D(2021, 6, 30), 30, "2.5", 0, 133),
+        (D(2021, 7, 1), D(2021, 8, 31), 62, "8.8", 0, 971),
+        (D(2021, 9, 1), D(2021, 10, 31), 61, "8.8", FULL, 0),
+        (D(2021, 11, 1), D(2021, 12, 31), 61, "8.8", 0, 955),
+        (D(2022, 1, 1), D(2022, 1, 31), 31, "8.7", 0, 480),
+    ]
+    assert (fee.unrounded, fee.amount, fee.fixed) == (2_539, 2_500, True)
+
+
+def test_half_waiver_truncates_once_per_segment() -> None:
+    # A 換価の猶予 7/1–12/31: 65,000 × 8.8% × 184 / 365 / 2 = 1,441.75 → 1,441 (= 2,883 // 2).
+    # Sum 133 + 1,441 + 480 = 2,054 → 2,000.
+    fee = _v1(Waiver(D(2021, 7, 1), D(2021, 12, 31), "half"))
+    assert _wseg(fee.segments) == [
+        (D(2021, 6, 1), D(2021, 6, 30), 30, "2.5", 0, 133),
+        (D(2021, 7, 1), D(2021, 12, 31), 184, "8.8", HALF, 1_441),
+        (D(2022, 1, 1), D(2022, 1, 31), 31, "8.7", 0, 480),
+    ]
+    assert (fee.unrounded, fee.amount) == (2_054, 2_000)
+
+
+def test_half_waiver_across_tier_and_year() -> None:
+    # 6/16–2022-1/15 half. 6/1–6/15: 65,000 × 2.5% × 15 / 365 = 66.8 → 66; 6/16–6/30 half: 33.4 → 33;
+    # 7/1–12/31 half → 1,441; 2022-1/1–1/15 half: 65,000 × 8.7% × 15 / 365 / 2 = 116.2 → 116;
+    # 1/16–1/31: 65,000 × 8.7% × 16 / 365 = 247.9 → 247. Sum 1,903 → 1,900.
+    fee = _v1(Waiver(D(2021, 6, 16), D(2022, 1, 15), "half"))
+    assert _wseg(fee.segments) == [
+        (D(2021, 6, 1), D(2021, 6, 15), 15, "2.5", 0, 66),
+        (D(2021, 6, 16), D(2021, 6, 30), 15, "2.5", HALF, 33),
+        (D(2021, 7, 1), D(2021, 12, 31), 184, "8.8", HALF, 1_441),
+        (D(2022, 1, 1), D(2022, 1, 15), 15, "8.7", HALF, 116),
+        (D(2022, 1, 16), D(2022, 1, 31), 16, "8.7", 0, 247),
+    ]
+    assert (fee.unrounded, fee.amount) == (1_903, 1_900)
+
+
+def test_overlapping_waivers_the_larger_fraction_wins() -> None:
+    # Half 7/1–12/31 with a full 9/1–10/31 inside. 7/1–8/31 half: 971.6 / 2 = 485.8 → 485;
+    # 9/1–10/31 full → 0; 11/1–12/31 half: 955.9 / 2 = 477.97 → 477. Sum 133 + 485 + 477 + 480 = 1,575 → 1,500.
+    half = Waiver(D(2021, 7, 1), D(2021, 12, 31), "half")
+    full = Waiver(D(2021, 9, 1), D(2021, 10, 31), "full")
+    fee = _v1(half, full)
+    assert _wseg(fee.segments) == [
+        (D(2021, 6, 1), D(2021, 6, 30), 30, "2.5", 0, 133),
+        (D(2021, 7, 1), D(2021, 8, 31), 62, "8.8", HALF, 485),
+        (D(2021, 9, 1), D(2021, 10, 31), 61, "8.8", FULL, 0),
+        (D(2021, 11, 1), D(2021, 12, 31), 61, "8.8", HALF, 477),
+        (D(2022, 1, 1), D(2022, 1, 31), 31, "8.7", 0, 480),
+    ]
+    assert (fee.unrounded, fee.amount) == (1_575, 1_500)
+    assert _v1(full, half) == fee
+    # Two half waivers that overlap are still half, not full.
+    assert _v1(half, Waiver(D(2021, 9, 1), D(2021, 10, 31), "half")) == _v1(half)
+
+
+def test_waiver_over_the_whole_period_is_zero() -> None:
+    fee = _v1(Waiver(D(2021, 5, 1), D(2022, 3, 31), "full"))
+    assert (fee.amount, fee.unrounded, fee.fixed) == (0, 0, True)
+    assert {s.waived for s in fee.segments} == {FULL}
+    assert sum(s.days for s in fee.segments) == 245
+
+
+def test_waiver_outside_the_period_does_nothing() -> None:
+    plain = _v1()
+    assert _v1(Waiver(D(2021, 4, 1), D(2021, 5, 31), "full")) == plain  # up to the due date
+    assert _v1(Waiver(D(2022, 2, 1), None, "full")) == plain  # after payment, open-ended
+    assert _v1(Waiver(D(2021, 5, 31), D(2021, 5, 31), "half"), as_of=D(2022, 1, 31)) == _v1(as_of=D(2022, 1, 31))
+
+
+def test_open_ended_waiver_runs_through_as_of() -> None:
+    # A suspension from 11/1 still in force on 2022-01-31: 7/1–10/31 123 days @8.8% → 1,927.6 → 1,927;
+    # 133 + 1,927 = 2,060 → 2,000.
+    fee = _v1(Waiver(D(2021, 11, 1), None, "full"), as_of=V1_PAID)
+    assert not fee.fixed
+    assert [(s.start, s.end, s.waived, s.amount) for s in fee.segments] == [
+        (D(2021, 6, 1), D(2021, 6, 30), 0, 133),
+        (D(2021, 7, 1), D(2021, 10, 31), 0, 1_927),
+        (D(2021, 11, 1), D(2021, 12, 31), FULL, 0),
+        (D(2022, 1, 1), D(2022, 1, 31), FULL, 0),
+    ]
+    assert (fee.unrounded, fee.amount) == (2_060, 2_000)
+
+
+def test_waiver_with_partial_payments() -> None:
+    # V7 with a half waiver 8/15–9/15: the base changes on 8/30 inside it.
+    # 7/1–7/31 → 611; 8/1–8/14 300,000 × 8.7% × 14 / 365 = 1,001.1 → 1,001; 8/15–8/29 half: 15 days → 536.3 → 536;
+    # 8/30–9/15 base 200,000 half: 17 days → 405.2 → 405; 9/16–11/28 74 days → 3,527.6 → 3,527. Sum 6,080 → 6,000.
+    fee = compute_late_fee(
+        principal=300_000,
+        due_date=D(2025, 6, 30),
+        payments=[(D(2025, 8, 29), 100_000), (D(2025, 11, 28), 200_000)],
+        waivers=[Waiver(D(2025, 8, 15), D(2025, 9, 15), "half")],
+    )
+    assert [(s.start, s.days, s.base, s.waived, s.amount) for s in fee.segments] == [
+        (D(2025, 7, 1), 31, 300_000, 0, 611),
+        (D(2025, 8, 1), 14, 300_000, 0, 1_001),
+        (D(2025, 8, 15), 15, 300_000, HALF, 536),
+        (D(2025, 8, 30), 17, 200_000, HALF, 405),
+        (D(2025, 9, 16), 74, 200_000, 0, 3_527),
+    ]
+    assert (fee.unrounded, fee.amount) == (6_080, 6_000)
+
+
+waiver_lists = st.lists(
+    st.tuples(st.integers(-60, 900), st.one_of(st.none(), st.integers(0, 400)), st.sampled_from(sorted(WAIVER_KINDS))),
+    max_size=4,
+)
+
+
+def _waivers(due: date, raw: list[tuple[int, int | None, str]]) -> list[Waiver]:
+    out = []
+    for offset, length, kind in raw:
+        start = due + timedelta(days=offset)
+        out.append(Waiver(start, None if length is None else start + timedelta(days=length), kind))
+    return out
+
+
+@given(principals, dues, st.integers(0, 800), payment_lists, waiver_lists, waiver_lists, tiers)
+def test_adding_a_waiver_never_raises_the_fee(
+    principal: int,
+    due: date,
+    days: int,
+    raw_payments: list[tuple[int, int]],
+    raw: list[tuple[int, int | None, str]],
+    more: list[tuple[int, int | None, str]],
+    tier: int,
+) -> None:
+    as_of = _as_of(due, days)
+    payments = [(due + timedelta(days=o), a) for o, a in raw_payments]
+    base = _waivers(due, raw)
+
+    def fee(ws: list[Waiver]) -> LateFee:
+        return compute_late_fee(
+            principal=principal, due_date=due, payments=payments, as_of=as_of, first_tier_months=tier, waivers=ws
+        )
+
+    a, b = fee(base), fee([*base, *_waivers(due, more)])
+    assert b.unrounded <= a.unrounded and b.amount <= a.amount
+    assert b.fixed == a.fixed
+    assert sum(s.days for s in b.segments) == sum(s.days for s in a.segments)
+    assert a.amount <= fee([]).amount
+
+
+@given(principals, dues, st.integers(1, 800), payment_lists, st.sampled_from([None, 0, 30]))
+def test_full_waiver_over_the_whole_period_gives_zero(
+    principal: int, due: date, days: int, raw_payments: list[tuple[int, int]], beyond: int | None
+) -> None:
+    as_of = _as_of(due, days)
+    payments = [(due + timedelta(days=o), a) for o, a in raw_payments]
+    end = None if beyond is None else as_of + timedelta(days=beyond)
+    fee = compute_late_fee(
+        principal=principal,
+        due_date=due,
+        payments=payments,
+        as_of=as_of,
+        waivers=[Waiver(due + timedelta(days=1), end, "full")],
+    )
+    assert fee.amount == 0 and fee.unrounded == 0
+    assert all(s.waived == 1 for s in fee.segments)
+
+
+@given(principals, dues, st.integers(0, 800), payment_lists, waiver_lists, st.randoms(use_true_random=False))
+def test_waivers_commute(
+    principal: int,
+    due: date,
+    days: int,
+    raw_payments: list[tuple[int, int]],
+    raw: list[tuple[int, int | None, str]],
+    rnd: random.Random,
+) -> None:
+    as_of = _as_of(due, days)
+    payments = [(due + timedelta(days=o), a) for o, a in raw_payments]
+    waivers = _waivers(due, raw)
+    shuffled = waivers[:]
+    rnd.shuffle(shuffled)
+    a = compute_late_fee(principal=principal, due_date=due, payments=payments, as_of=as_of, waivers=waivers)
+    b = compute_late_fee(principal=principal, due_date=due, payments=payments, as_of=as_of, waivers=shuffled)
+    assert a == b
+
+
+@given(principals, dues, st.integers(0, 800), payment_lists, tiers)
+def test_half_waiver_halves_each_truncated_segment(
+    principal: int, due: date, days: int, raw_payments: list[tuple[int, int]], tier: int
+) -> None:
+    as_of = _as_of(due, days)
+    payments = [(due + timedelta(days=o), a) for o, a in raw_payments]
+    kwargs = dict(principal=principal, due_date=due, payments=payments, as_of=as_of, first_tier_months=tier)
+    plain = compute_late_fee(**kwargs)  # type: ignore[arg-type]
+    half = compute_late_fee(**kwargs, waivers=[Waiver(due, None, "half")])  # type: ignore[arg-type]
+    assert [(s.start, s.end, s.base) for s in half.segments] == [(s.start, s.end, s.base) for s in plain.segments]
+    assert [s.amount for s in half.segments] == [s.amount // 2 for s in plain.segments]

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from choshu.cases.models import Activity
+from choshu.cases.models import Activity, Deferral, Seizure, Suspension
 from choshu.staff.models import User
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -55,3 +55,41 @@ class PlanForm(forms.Form):
     first_due_on = forms.DateField(label="第1回納付予定日", widget=DATE)
     count = forms.IntegerField(label="回数(毎月)", min_value=1, max_value=MAX_PLAN_PAYMENTS)
     note = forms.CharField(label="備考", max_length=200, required=False)
+
+
+class DeferralForm(forms.Form):
+    kind = forms.ChoiceField(label="種類", choices=Deferral.Kind.choices)
+    ground = forms.ChoiceField(label="事由", choices=Deferral.Ground.choices)
+    applied_on = forms.DateField(label="申請日(職権は空欄)", required=False, widget=DATE)
+    starts_on = forms.DateField(label="猶予期間 始期", widget=DATE)
+    ends_on = forms.DateField(label="終期", widget=DATE)
+    note = forms.CharField(label="備考", max_length=200, required=False)
+
+
+class SeizureForm(forms.Form):
+    property = forms.ChoiceField(label="財産の種類", choices=Seizure.Property.choices)
+    description = forms.CharField(label="財産の表示", max_length=200)
+    third_party = forms.CharField(label="第三債務者等", max_length=100, required=False)
+    amount = forms.IntegerField(label="差押額", min_value=1)
+    seized_on = forms.DateField(label="差押日", widget=DATE)
+
+
+class SuspensionForm(forms.Form):
+    ground = forms.TypedChoiceField(label="事由", choices=Suspension.Ground.choices, coerce=int)
+    started_on = forms.DateField(label="停止日", widget=DATE)
+    notified_on = forms.DateField(label="通知日", required=False, widget=DATE)
+    reason = forms.CharField(label="理由", max_length=200)
+
+
+class AmountOnForm(forms.Form):
+    """取立: an amount on a day."""
+
+    amount = forms.IntegerField(label="取立額", min_value=1)
+    on = forms.DateField(label="取立日", widget=DATE)
+
+
+class EndForm(forms.Form):
+    """取消・解除・即時消滅: a day and a reason."""
+
+    on = forms.DateField(label="日付", widget=DATE)
+    reason = forms.CharField(label="理由", max_length=200)

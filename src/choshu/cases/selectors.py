@@ -1,4 +1,5 @@
-"""滞納整理 read side: the cases a user may see, the work queues, a case's page and timeline.
+"""滞納整理 read side: the cases a user may see, the work queues, a case's page and timeline
+(letters, payments, activities, plans, deferrals, seizures, suspensions).
 
 A user sees a case when it holds a revenue of their scope (`CaseRevenue`); on the case page they
 see only the installments, letters, payments, activities and plans of their revenues.
@@ -199,4 +200,18 @@ def _timeline(
         )
         if plan.breached_on:
             items.append(TimelineItem(plan.breached_on, None, "分納誓約", "分納不履行", "", None))
+    for deferral in case.deferrals.all():
+        if set(deferral.revenues) & set(revenues):
+            period = f"{deferral.starts_on:%Y-%m-%d}〜{deferral.ends_on:%Y-%m-%d}"
+            title = f"{deferral.get_kind_display()}({deferral.get_state_display()})"
+            items.append(TimelineItem(deferral.applied_on or deferral.starts_on, None, "猶予", title, period))
+    for seizure in case.seizures.all():
+        if set(seizure.revenues) & set(revenues):
+            title = f"差押({seizure.get_property_display()}・{seizure.get_state_display()})"
+            detail = f"{seizure.description} {seizure.third_party}".strip()
+            items.append(TimelineItem(seizure.seized_on, None, "差押", title, detail, seizure.amount))
+    for suspension in case.suspensions.all():
+        if set(suspension.revenues) & set(revenues):
+            title = f"執行停止({suspension.ground}号・{suspension.get_state_display()})"
+            items.append(TimelineItem(suspension.started_on, None, "執行停止", title, suspension.reason))
     return sorted(items, key=lambda i: (i.on, i.at.timestamp() if i.at else 0.0), reverse=True)

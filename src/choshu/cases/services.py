@@ -16,6 +16,7 @@ delinquent installment of the recording officer's revenues (law.md §6: it renew
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -189,6 +190,21 @@ def case_scope(actor: User, case: Case) -> set[str]:
     if not mine:
         raise PermissionDenied("担当外の税目の案件です。")
     return mine
+
+
+def case_targets(
+    case: Case, *, revenues: Collection[str], on: date, installment_ids: Collection[int] | None, what: str
+) -> list[Installment]:
+    """The installments a deferral, seizure or suspension of the case takes: the person's delinquent
+    installments on ``on`` (due before it, principal unpaid) of ``revenues``, or those chosen of
+    them; refuses none, or a chosen one that is not such an installment."""
+    owed = delinquent(on + timedelta(days=1)).filter(levy__person_id=case.person_id, levy__revenue__in=sorted(revenues))
+    if installment_ids is not None:
+        owed = owed.filter(pk__in=list(installment_ids))
+    targets = list(owed.select_related("levy").order_by("due_date", "pk"))
+    if not targets or (installment_ids is not None and len(targets) != len(set(installment_ids))):
+        raise CaseError(f"{what}の対象となる滞納の期別(担当税目)がありません。")
+    return targets
 
 
 @transaction.atomic

@@ -16,9 +16,11 @@ from django.db import models
 from django.db.models import Q
 
 from choshu.people.models import Person
+from choshu.rules.latefee import WAIVER_KINDS
 from choshu.rules.revenue import REVENUES
 
 REVENUE_CHOICES = [(r.code, r.label) for r in REVENUES.values()]
+WAIVER_CHOICES = [(k.code, k.label) for k in WAIVER_KINDS.values()]
 
 
 def _signed(reverses_field: str) -> Q:
@@ -271,4 +273,28 @@ class DebitMandate(models.Model):
             models.CheckConstraint(
                 condition=Q(end_on__isnull=True) | Q(end_on__gte=models.F("start_on")), name="mandate_period"
             ),
+        ]
+
+
+class LateFeeWaiver(models.Model):
+    """延滞金の免除: a period (both ends included) in which an installment's late fee is waived, in
+    full or by half (`rules.latefee.WAIVER_KINDS`, law.md §8). `source` names what caused it, e.g.
+    "deferral:12" (猶予) or "suspension:3" (執行停止); the ledger does not look behind it.
+    `ends_on` empty: still in force (through the day the fee is computed to). A cancelled row
+    (`cancelled_at`) is kept as history and no longer waives anything."""
+
+    installment = models.ForeignKey(Installment, on_delete=models.PROTECT, related_name="late_fee_waivers")
+    starts_on = models.DateField("免除期間(始期)")
+    ends_on = models.DateField("免除期間(終期)", null=True, blank=True)
+    kind = models.CharField("免除の種類", max_length=10, choices=WAIVER_CHOICES)
+    source = models.CharField("根拠", max_length=40, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField("取消日時", null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")), name="late_fee_waiver_period"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=list(WAIVER_KINDS)), name="late_fee_waiver_kind"),
         ]

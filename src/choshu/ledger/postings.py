@@ -27,6 +27,7 @@ from choshu.ledger import bulk
 from choshu.ledger.models import Allocation, Installment, Levy, Overpayment, Payment, Suspense
 from choshu.ledger.selectors import late_fee_of, late_fee_paid, principal_history
 from choshu.ledger.services import _allocate_in_date_order
+from choshu.ledger.waivers import waivers_of
 from choshu.people.models import Person
 from choshu.staff.models import User
 
@@ -207,7 +208,7 @@ def _post_in_bulk(items: Sequence[tuple[Posting, int]], dues: dict[int, _Due], n
         for _payment, inst_id, kind, _reason, amount, on, _at in allocations:
             if inst_id in ids and kind == Allocation.Kind.PRINCIPAL:
                 history[inst_id].append((on, amount))  # type: ignore[index,arg-type]
-        fee_paid = late_fee_paid(ids)
+        fee_paid, waivers = late_fee_paid(ids), waivers_of(ids)
         for due, payment_id, paid_on, left in leftovers:
             fee = late_fee_of(
                 revenue=due.revenue,
@@ -215,6 +216,7 @@ def _post_in_bulk(items: Sequence[tuple[Posting, int]], dues: dict[int, _Due], n
                 due_date=due.due_date,
                 principal_payments=history[due.pk],
                 as_of=None,
+                waivers=waivers.get(due.pk, ()),
             ).amount
             take = min(left, max(fee - fee_paid.get(due.pk, 0), 0))
             if take:

@@ -10,8 +10,9 @@ from django.db.models import BigIntegerField, Exists, F, OuterRef, Q, QuerySet, 
 from django.db.models.functions import Coalesce
 
 from choshu.ledger.models import Allocation, Channel, Installment, Overpayment, Payment, Refund
+from choshu.ledger.waivers import waivers_of
 from choshu.people.models import Person
-from choshu.rules.latefee import LateFee, compute_late_fee
+from choshu.rules.latefee import LateFee, Waiver, compute_late_fee
 from choshu.rules.revenue import REVENUES
 
 STATUS_LABELS = {
@@ -24,15 +25,25 @@ STATUS_LABELS = {
 
 
 def late_fee_of(
-    *, revenue: str, amount: int, due_date: date, principal_payments: Sequence[tuple[date, int]], as_of: date | None
+    *,
+    revenue: str,
+    amount: int,
+    due_date: date,
+    principal_payments: Sequence[tuple[date, int]],
+    as_of: date | None,
+    waivers: Sequence[Waiver] = (),
 ) -> LateFee:
-    """The installment's late fee: fixed if the principal is paid, else as of `as_of`."""
+    """The installment's late fee: fixed if the principal is paid, else as of `as_of`.
+
+    `waivers`: the installment's late-fee waivers (`waivers_of`); an open one runs to the fee's end.
+    """
     return compute_late_fee(
         principal=amount,
         due_date=due_date,
         payments=principal_payments,
         as_of=as_of,
         first_tier_months=REVENUES[revenue].first_tier_months,
+        waivers=waivers,
     )
 
 
@@ -95,6 +106,7 @@ class InstallmentLine:
     late_fee_paid: int
     late_fee_balance: int
     status: str
+    late_fee_waivers: tuple[Waiver, ...] = ()  # 延滞金の免除 (猶予・執行停止) taken into account
 
     @property
     def revenue_label(self) -> str:
@@ -156,18 +168,21 @@ class PersonLedger:
 
 
 def installment_lines(installments: Sequence[Installment], *, as_of: date) -> list[InstallmentLine]:
-    """Ledger lines for installments (their levies selected with them), in two more queries."""
+    """Ledger lines for installments (their levies selected with them), in three more queries."""
     ids = [i.pk for i in installments]
     history = principal_history(ids)
     fee_paid = late_fee_paid(ids)
+    waivers = waivers_of(ids)
     lines = []
     for inst in installments:
+        inst_waivers = tuple(waivers.get(inst.pk, ()))
         fee = late_fee_of(
             revenue=inst.levy.revenue,
             amount=inst.amount,
             due_date=inst.due_date,
             principal_payments=history.get(inst.pk, []),
             as_of=as_of,
+            waivers=inst_waivers,
         )
         paid_fee = fee_paid.get(inst.pk, 0)
         fee_balance = max(fee.amount - paid_fee, 0)
@@ -196,6 +211,7 @@ def installment_lines(installments: Sequence[Installment], *, as_of: date) -> li
                     due_date=inst.due_date,
                     as_of=as_of,
                 ),
+                late_fee_waivers=inst_waivers,
             )
         )
     return lines

@@ -27,6 +27,7 @@ from choshu.ledger.models import (
 )
 from choshu.ledger.overpayments import refund_preview, targets_of
 from choshu.ledger.selectors import late_fee_of, late_fee_paid, principal_history, with_balance
+from choshu.ledger.waivers import waivers_of
 from choshu.people.models import Person
 from choshu.rules.allocation import Due, plan
 from choshu.rules.calendar import shift_due_date
@@ -95,6 +96,7 @@ def _allocate(
         for row in rows:
             history[row.installment.pk].append((row.effective_on, row.amount))
         paid_fees = late_fee_paid(ids)
+        waivers = waivers_of(ids)
         fee_dues = []
         for inst in cleared:
             fee = late_fee_of(
@@ -103,6 +105,7 @@ def _allocate(
                 due_date=inst.due_date,
                 principal_payments=history[inst.pk],
                 as_of=None,
+                waivers=waivers.get(inst.pk, ()),
             )
             outstanding = fee.amount - paid_fees.get(inst.pk, 0)
             if outstanding > 0:
@@ -232,13 +235,32 @@ def counter_payment_post(
         raise LedgerError("この宛名の期別ではないものが含まれています。")
     _check_scope(actor, installments)
 
+    return _post_to_installments(
+        actor=actor, person=person, installments=installments, amount=amount, paid_on=paid_on, note=note
+    )
+
+
+def _post_to_installments(
+    *,
+    actor: User,
+    person: Person,
+    installments: list[Installment],
+    amount: int,
+    paid_on: date,
+    channel: str = Channel.COUNTER,
+    note: str = "",
+    reference: str = "",
+) -> Payment:
+    """A payment for chosen installments of one person (locked by the caller), allocated oldest
+    due date first; what is left over becomes an overpayment."""
     payment = Payment.objects.create(
         person=person,
-        channel=Channel.COUNTER,
+        channel=channel,
         amount=amount,
         paid_on=paid_on,
-        accounted_on=today,
+        accounted_on=timezone.localdate(),
         note=note,
+        reference=reference,
         created_by=actor,
     )
     left = _allocate_in_date_order(installments, amount, payment=payment, person_id=person.pk)
@@ -247,6 +269,44 @@ def counter_payment_post(
             person=person, payment=payment, reason=Overpayment.Reason.EXCESS, amount=left, arose_on=paid_on
         )
     return payment
+
+
+@transaction.atomic
+def seizure_payment_post(
+    *,
+    actor: User,
+    person: Person,
+    installment_ids: Sequence[int],
+    amount: int,
+    paid_on: date,
+    reference: str,
+) -> Payment:
+    """取立: money collected on a seizure (差押), posted to the seized installments (channel seizure).
+
+    The caller (cases.seizures) checks the seizure and the officer's right; here the installments
+    are locked and must be the person's and within the officer's revenues.
+    """
+    if not actor.can_work_cases():
+        raise PermissionDenied("差押の取立を記録する権限がありません。")
+    if amount <= 0:
+        raise LedgerError("金額は1円以上で入力してください。")
+    if paid_on > timezone.localdate():
+        raise LedgerError("取立日に未来の日付は指定できません。")
+    person = _lock_person(person.pk)
+    installments = _lock_installments(pk__in=list(installment_ids), levy__person=person)
+    if not installments or len(installments) != len(set(installment_ids)):
+        raise LedgerError("この宛名の期別ではないものが含まれています。")
+    _check_scope(actor, installments)
+    return _post_to_installments(
+        actor=actor,
+        person=person,
+        installments=installments,
+        amount=amount,
+        paid_on=paid_on,
+        channel=Channel.SEIZURE,
+        note="差押による取立",
+        reference=reference,
+    )
 
 
 @transaction.atomic
@@ -404,7 +464,7 @@ def levy_revise(
     Installment.objects.bulk_update(list(current.values()), ["amount", "paid_principal"])
     # A lower amount can lower the late fee below what was paid of it: release that too.
     ids = [i.pk for i in lowered]
-    history, fee_paid = principal_history(ids), late_fee_paid(ids)
+    history, fee_paid, waivers = principal_history(ids), late_fee_paid(ids), waivers_of(ids)
     for inst in lowered:
         fee = late_fee_of(
             revenue=levy.revenue,
@@ -412,6 +472,7 @@ def levy_revise(
             due_date=inst.due_date,
             principal_payments=history.get(inst.pk, []),
             as_of=revised_on,
+            waivers=waivers.get(inst.pk, ()),
         )
         excess = fee_paid.get(inst.pk, 0) - fee.amount
         if excess > 0:

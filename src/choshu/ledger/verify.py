@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
 
 from choshu.ledger.models import Allocation, Installment, InstallmentAmount, Overpayment, Payment, Suspense
 from choshu.ledger.selectors import late_fee_of, late_fee_paid, principal_history, sum_subquery, with_balance
+from choshu.ledger.waivers import waivers_of
 
 CHUNK = 5_000
 
@@ -159,7 +160,7 @@ def _late_fee_paid(as_of: date) -> Iterator[Violation]:
     for start in range(0, len(ids_list), CHUNK):
         chunk = ids_list[start : start + CHUNK]
         history = principal_history(chunk)
-        paid = late_fee_paid(chunk)
+        paid, waivers = late_fee_paid(chunk), waivers_of(chunk)
         for inst in Installment.objects.filter(pk__in=chunk).select_related("levy"):
             fee = late_fee_of(
                 revenue=inst.levy.revenue,
@@ -167,6 +168,7 @@ def _late_fee_paid(as_of: date) -> Iterator[Violation]:
                 due_date=inst.due_date,
                 principal_payments=history.get(inst.pk, []),
                 as_of=as_of,
+                waivers=waivers.get(inst.pk, ()),
             )
             if paid.get(inst.pk, 0) > fee.amount or paid.get(inst.pk, 0) < 0:
                 yield Violation(

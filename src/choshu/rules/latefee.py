@@ -10,10 +10,14 @@ Rules (docs: DESIGN.md "Decisions already taken"; reference/law.md §1, §2):
   N = 1 for taxes, 3 for NHI premiums; tier 2 after that;
 - base = unpaid principal truncated to 1,000 yen; a payment lowers it from the day after
   its date (国税通則法62条1項 analogue);
-- each segment (maximal run of days with the same base, tier and year) is truncated to whole
-  yen, then the segments are summed; the total is truncated to 100 yen and dropped if under
-  1,000 yen; an installment whose principal is under 2,000 yen bears no fee
-  (地方税法20条の4の2 第2項・第5項).
+- each segment (maximal run of days with the same base, tier, year and waived fraction) is
+  truncated to whole yen, then the segments are summed; the total is truncated to 100 yen and
+  dropped if under 1,000 yen; an installment whose principal is under 2,000 yen bears no fee
+  (地方税法20条の4の2 第2項・第5項);
+- waivers (延滞金の免除, law.md §8; docs/decisions.md "Late-fee waivers"): a day inside a waiver
+  period is charged only the unwaived fraction (full 1, half 1/2; the larger wins on a day two
+  waivers cover). Waiver boundaries split segments too, and each segment charges
+  base * rate * days * (1 - waived) / 365 truncated to whole yen, before the rounding above.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from fractions import Fraction
 
 from choshu.rules.calendar import month_elapsed_day
 from choshu.rules.money import format_bp, truncate
@@ -84,15 +89,69 @@ def rates_for(year: int, rates: Mapping[int, YearRates] = RATES) -> YearRates:
 
 
 @dataclass(frozen=True)
+class WaiverKind:
+    """A kind of late-fee waiver (延滞金の免除) and the fraction of the fee it waives."""
+
+    code: str
+    fraction: Fraction  # of each day's fee, 0 < fraction <= 1
+    label: str
+    basis: str
+
+
+# law.md §8 (地方税法15条の9, national analogue 国税通則法63条1項).
+WAIVER_KINDS: dict[str, WaiverKind] = {
+    k.code: k
+    for k in (
+        WaiverKind(
+            "full",
+            Fraction(1),
+            "全額免除",
+            "徴収猶予(15条1項1号・2号、1号・2号に類する5号)、滞納処分の執行停止(15条の7)の期間",
+        ),
+        WaiverKind(
+            "half",
+            Fraction(1, 2),
+            "2分の1免除",
+            "徴収猶予(15条1項3号・4号、3号・4号に類する5号、15条2項)、換価の猶予(15条の5・15条の6)の期間",
+        ),
+    )
+}
+WAIVER_FRACTIONS: dict[str, Fraction] = {code: k.fraction for code, k in WAIVER_KINDS.items()}
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A period (both ends included) in which the late fee is waived by `kind` (see WAIVER_KINDS).
+
+    ``end`` None: still in force, i.e. through the last day the fee runs.
+    """
+
+    start: date
+    end: date | None
+    kind: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in WAIVER_KINDS:
+            raise ValueError(f"unknown waiver kind {self.kind!r}; known: {', '.join(WAIVER_KINDS)}")
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"waiver ends {self.end} before it starts {self.start}")
+
+    @property
+    def fraction(self) -> Fraction:
+        return WAIVER_KINDS[self.kind].fraction
+
+
+@dataclass(frozen=True)
 class Segment:
-    """Days charged with the same base, tier and calendar year."""
+    """Days charged with the same base, tier, calendar year and waived fraction."""
 
     start: date
     end: date  # inclusive
     days: int
     base: int  # unpaid principal truncated to 1,000 yen
     rate_bp: int
-    amount: int  # base * rate * days / 365, truncated to whole yen
+    amount: int  # base * rate * days * (1 - waived) / 365, truncated to whole yen
+    waived: Fraction = Fraction(0)  # fraction of the fee waived on these days (0, 1/2, 1)
 
     @property
     def rate(self) -> str:
@@ -119,6 +178,7 @@ def compute_late_fee(
     as_of: date | None = None,
     first_tier_months: int = 1,
     rates: Mapping[int, YearRates] = RATES,
+    waivers: Sequence[Waiver] = (),
 ) -> LateFee:
     """The late fee of one installment (期別).
 
@@ -159,13 +219,19 @@ def compute_late_fee(
         return LateFee(0, fixed, (), 0)
     tier1_end = month_elapsed_day(start, first_tier_months)
 
-    # Days on which base, tier or year may change; [points[i], points[i+1]) is uniform.
+    # Waiver periods clipped to the fee's days; an open end runs through `end`.
+    covers = [(max(w.start, start), min(w.end or end, end), w.fraction) for w in waivers]
+    covers = [(a, b, f) for a, b, f in covers if a <= b]
+
+    # Days on which base, tier, year or waiver may change; [points[i], points[i+1]) is uniform.
     breaks = {start, end + _DAY, tier1_end + _DAY}
     breaks.update(date(y, 1, 1) for y in range(start.year + 1, end.year + 1))
     breaks.update(d + _DAY for d in days)
+    for a, b, _f in covers:
+        breaks.update((a, b + _DAY))
     points = sorted(p for p in breaks if start <= p <= end + _DAY)
 
-    runs: list[tuple[date, date, int, int, int]] = []  # (start, end, base, tier, year)
+    runs: list[tuple[date, date, int, int, int, Fraction]] = []  # (start, end, base, tier, year, waived)
     balance = principal
     i = 0
     for first, after in zip(points, points[1:], strict=False):
@@ -174,21 +240,25 @@ def compute_late_fee(
             i += 1
         base = truncate(max(balance, 0), BASE_UNIT)
         tier = 1 if first <= tier1_end else 2
+        waived = max((f for a, b, f in covers if a <= first <= b), default=Fraction(0))
         last = after - _DAY
-        if runs and runs[-1][2:] == (base, tier, first.year):
-            runs[-1] = (runs[-1][0], last, base, tier, first.year)
+        if runs and runs[-1][2:] == (base, tier, first.year, waived):
+            runs[-1] = (runs[-1][0], last, base, tier, first.year, waived)
         else:
-            runs.append((first, last, base, tier, first.year))
+            runs.append((first, last, base, tier, first.year, waived))
 
     segments: list[Segment] = []
-    for seg_start, seg_end, base, tier, year in runs:
+    for seg_start, seg_end, base, tier, year, waived in runs:
         if base == 0:
             continue
         year_rates = rates_for(year, rates)
         rate_bp = year_rates.tier1_bp if tier == 1 else year_rates.tier2_bp
         n = (seg_end - seg_start).days + 1
-        amount = base * rate_bp * n // (DAYS_PER_YEAR * BP)
-        segments.append(Segment(seg_start, seg_end, n, base, rate_bp, amount))
+        # One truncation of the exact charged amount; for a half waiver it equals halving the
+        # segment's truncated full fee, since floor(floor(x) / 2) == floor(x / 2).
+        charged = 1 - waived
+        amount = base * rate_bp * n * charged.numerator // (DAYS_PER_YEAR * BP * charged.denominator)
+        segments.append(Segment(seg_start, seg_end, n, base, rate_bp, amount, waived))
 
     unrounded = sum(s.amount for s in segments)
     total = truncate(unrounded, FEE_UNIT)
