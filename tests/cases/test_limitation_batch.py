@@ -22,7 +22,7 @@ from choshu.cases.limitation import (
 )
 from choshu.cases.models import InstallmentLimitation, LimitationEvent, LimitationRule, LimitationRun
 from choshu.ledger.models import Installment
-from choshu.ledger.services import counter_payment_post
+from choshu.ledger.services import counter_payment_post, payment_reverse
 from choshu.notices.demands import demand_cancel, demand_run
 from choshu.notices.models import DemandBatch, Reminder, ReminderBatch, ReminderLevel, ReminderLine
 from choshu.people.models import Person
@@ -311,3 +311,26 @@ def test_the_command_prints_a_table_and_a_dry_run_stores_nothing() -> None:
     assert "試行" in text and "個人住民税(普通徴収)" in text and "国民健康保険料" in text and "合計" in text
     assert "70,000" in text
     assert not InstallmentLimitation.objects.exists()
+
+
+def test_a_partial_payment_renews_but_a_reversed_one_does_not() -> None:
+    paying = _tax(amount=50_000)
+    counter_payment_post(
+        actor=make_user(Role.CLERK),
+        person=paying.levy.person,
+        installment_ids=[paying.pk],
+        amount=10_000,
+        paid_on=date(2022, 3, 15),
+    )
+    assert _completes(paying) == date(2027, 3, 15)  # 承認 by payment (DESIGN.md): anew from the next day
+    reversed_ = _tax(amount=50_000)
+    clerk = make_user(Role.CLERK)
+    payment = counter_payment_post(
+        actor=clerk,
+        person=reversed_.levy.person,
+        installment_ids=[reversed_.pk],
+        amount=10_000,
+        paid_on=date(2022, 3, 15),
+    )
+    payment_reverse(actor=make_user(Role.SUPERVISOR), payment=payment, reason="誤入力")
+    assert _completes(reversed_) == PLAIN_TAX

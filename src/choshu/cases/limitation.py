@@ -91,14 +91,19 @@ def installment_events(installment_ids: Sequence[int], *, as_of: date | None = N
     return _events({"installment_id__in_array": list(installment_ids)}, as_of)
 
 
-def _events(where: dict[str, object], as_of: date | None) -> dict[int, list[Event]]:
-    """`installment_events` of the installments ``where`` selects (a lookup on ``installment_id``)."""
+def _events(
+    where: dict[str, object], as_of: date | None, partly_paid: Sequence[int] | None = None
+) -> dict[int, list[Event]]:
+    """`installment_events` of the installments ``where`` selects (a lookup on ``installment_id``);
+    payments are read for ``partly_paid`` only when given (the installments with some principal
+    paid: the others have no payment to read, and a key range would scan every paid-off one)."""
     found: dict[int, list[Event]] = defaultdict(list)
     demands = DemandLine.objects.filter(**where, active=True, letter__batch__state__in=DEMANDED)
     reminders = ReminderLine.objects.filter(**where, reminder__batch__state=ReminderBatch.State.DISPATCHED)
     recorded = LimitationEvent.objects.filter(**where)
+    paid_where = where if partly_paid is None else {"installment_id__in_array": list(partly_paid)}
     paid = Allocation.objects.filter(
-        **where,
+        **paid_where,
         kind=Allocation.Kind.PRINCIPAL,
         reason=Allocation.Reason.ALLOCATE,
         payment__isnull=False,
@@ -269,7 +274,8 @@ def limitation_run(
             ids = [row[0] for row in chunk]
             # The chunk's key range, not its ids: a range scan of each source's installment index,
             # two parameters instead of a list of 20,000 (events of paid installments between are unused).
-            events = _events({"installment_id__gte": ids[0], "installment_id__lte": ids[-1]}, as_of)
+            partly_paid = [row[0] for row in chunk if row[3] > 0]
+            events = _events({"installment_id__gte": ids[0], "installment_id__lte": ids[-1]}, as_of, partly_paid)
             suspensions, immediate = installment_suspensions(
                 {"installment_id__gte": ids[0], "installment_id__lte": ids[-1]}, as_of=as_of
             )
