@@ -81,6 +81,7 @@ def test_running_again_opens_nothing_twice_and_a_paid_up_case_closes() -> None:
     result = case_open_run(actor=None, as_of=OPEN_ON + timedelta(days=1))
     case = Case.objects.get()
     assert result.closed == 1 and case.state == Case.State.CLOSED and case.closed_on == OPEN_ON + timedelta(days=1)
+    assert list(case.revenues.values_list("revenue", flat=True)) == ["resident_ordinary"]  # still visible
     assert CaseRun.objects.count() == 3
 
 

@@ -136,7 +136,8 @@ def _refresh(open_cases: dict[int, int], as_of: date) -> int:
         owed[open_cases[person_id]] += amount
         revenues[open_cases[person_id]].add(revenue)
     closing = [pk for pk in open_cases.values() if pk not in owed]
-    CaseRevenue.objects.filter(case__state=Case.State.OPEN).delete()
+    # A closing case keeps the revenues it held, so that it stays visible to their officers.
+    CaseRevenue.objects.filter(case_id__in_array=list(owed)).delete()
     bulk.insert(CaseRevenue, ("case_id", "revenue"), ((pk, r) for pk, rs in revenues.items() for r in sorted(rs)))
     bulk.set_column(Case, "amount", {pk: owed.get(pk, 0) for pk in open_cases.values()})
     Case.objects.filter(pk__in_array=closing).update(state=Case.State.CLOSED, closed_on=as_of, next_action_on=None)

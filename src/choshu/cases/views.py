@@ -9,11 +9,12 @@ page write one read entry naming the persons shown; each change is logged by its
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -42,6 +43,7 @@ from choshu.staff.models import CASE_ROLES, Role, User
 from choshu.web.permissions import cases_required, staff_user
 
 PAGE_SIZE = 50
+M = TypeVar("M", Deferral, Seizure, Suspension)
 
 
 @require_GET
@@ -84,7 +86,7 @@ def _log_read(request: HttpRequest, case: Case) -> None:
     )
 
 
-def _officers(user: User) -> object:
+def _officers() -> QuerySet[User]:
     return User.objects.filter(is_active=True, role__in=sorted(CASE_ROLES)).order_by("username")
 
 
@@ -98,7 +100,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     now = timezone.localtime().replace(second=0, microsecond=0, tzinfo=None)
     activity_form = ActivityForm(request.POST if action == "activity" else None, initial={"occurred_at": now})
     assign_form = AssignForm(
-        request.POST if action == "assign" else None, officers=_officers(user), initial={"officer": case.officer_id}
+        request.POST if action == "assign" else None, officers=_officers(), initial={"officer": case.officer_id}
     )
     if request.method == "POST":
         address = request_client_address(request)
@@ -205,7 +207,8 @@ def plan_pdf(request: HttpRequest, case_id: int, plan_id: int) -> HttpResponse:
 # ---- 猶予・差押・執行停止 ------------------------------------------------------------------------
 
 
-def _object(model: type[Deferral] | type[Seizure] | type[Suspension], case: Case, request: HttpRequest):  # type: ignore[no-untyped-def]
+def _object(model: type[M], case: Case, request: HttpRequest) -> M:
+    """The case's deferral, seizure or suspension named by the form's ``id``."""
     return get_object_or_404(model, pk=request.POST.get("id") or 0, case=case)
 
 
@@ -226,9 +229,7 @@ def dispositions(request: HttpRequest, case_id: int) -> HttpResponse:
         address = request_client_address(request)
         try:
             done = _disposition_step(user, case, action, request, forms, address)
-        except (CaseError, LedgerError) as error:
-            messages.error(request, str(error))
-        except PermissionDenied as error:
+        except (CaseError, LedgerError, PermissionDenied) as error:
             messages.error(request, str(error))
         else:
             if done:
