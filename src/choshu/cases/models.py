@@ -142,7 +142,12 @@ class PaymentPlan(models.Model):
     closed_on = models.DateField("終了日", null=True, blank=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(total__gt=0), name="plan_total_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gt=0), name="plan_total_positive"),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(state__in=["active", "breached"]), name="plan_one_in_force_per_case"
+            ),
+        ]
 
 
 class PlanInstallment(models.Model):
