@@ -43,6 +43,7 @@ from django.utils import timezone
 from choshu.audit.models import AccessChannel, Action
 from choshu.audit.services import access_log_write, ref
 from choshu.cases.models import Case, LimitationEvent, PaymentPlan, PlanInstallment, PlanTarget
+from choshu.cases.services import delinquent
 from choshu.ledger.models import Allocation, Installment
 from choshu.rules.money import format_yen
 from choshu.rules.revenue import REVENUES
@@ -232,16 +233,11 @@ def _targets(
     """(installment id, revenue, unpaid principal) of the plan's targets, locked, by id (one query)."""
     if installment_ids is not None and not installment_ids:
         raise PlanError("分納の対象とする期別を選んでください。")
-    rows = Installment.objects.select_for_update(of=("self",)).order_by("pk")
     if installment_ids is None:
-        rows = rows.filter(
-            levy__person_id=case.person_id,
-            levy__revenue__in=sorted(revenues),
-            due_date__lt=pledged_on,
-            paid_principal__lt=F("amount"),
-        )
+        rows = delinquent(pledged_on).filter(levy__person_id=case.person_id, levy__revenue__in=sorted(revenues))
     else:
-        rows = rows.filter(pk__in=sorted(set(installment_ids)))
+        rows = Installment.objects.filter(pk__in=sorted(set(installment_ids)))
+    rows = rows.select_for_update(of=("self",)).order_by("pk")
     found = list(rows.values_list("pk", "levy__person_id", "levy__revenue", "amount", "paid_principal"))
     if installment_ids is None:
         if not found:

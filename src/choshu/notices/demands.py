@@ -13,8 +13,8 @@ describes), the demanded amount is the balance at that moment. The law asks for 
 20 days after the due date (地方税法329条等, law.md §3): a later issue date is allowed but marked
 (`late`) and warned about.
 
-Deferral and suspension (issue of the case work) do not exist yet; when they do, installments
-under them are excluded here. Set-based: a constant number of queries whatever the batch size.
+Installments held by a 徴収猶予 or a 執行停止 are left out (`cases/holds.py`). Set-based: a
+constant number of queries whatever the batch size.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ logged by its service (notices/demands.py, notices/reminders.py, notices/deliver
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TypeVar
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -57,11 +58,14 @@ WEB = AccessChannel.WEB
 AWAITING_DAYS = 60  # due dates shown as awaiting a demand: the last 60 days
 
 
-def _batches(user: User) -> QuerySet[DemandBatch]:
-    """The batches whose revenues are all in the user's scope."""
+Batch = TypeVar("Batch", DemandBatch, ReminderBatch)
+
+
+def _in_scope(model: type[Batch], user: User) -> QuerySet[Batch]:
+    """The demand or reminder batches whose revenues are all in the user's scope."""
     scopes = user.scopes()
-    ids = [pk for pk, revenues in DemandBatch.objects.values_list("pk", "revenues") if set(revenues) <= scopes]
-    return DemandBatch.objects.filter(pk__in=ids).select_related("created_by")
+    ids = [pk for pk, revenues in model._default_manager.values_list("pk", "revenues") if set(revenues) <= scopes]
+    return model._default_manager.filter(pk__in=ids).select_related("created_by")
 
 
 def _awaiting(user: User) -> list[dict[str, object]]:
@@ -116,7 +120,7 @@ def demands(request: HttpRequest) -> HttpResponse:
             )
         except DemandError as error:
             form.add_error(None, str(error))
-    page = Paginator(_batches(user).order_by("-pk"), 50).get_page(request.GET.get("page"))
+    page = Paginator(_in_scope(DemandBatch, user).order_by("-pk"), 50).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "preview": preview,
@@ -129,7 +133,7 @@ def demands(request: HttpRequest) -> HttpResponse:
 
 
 def _batch_for(user: User, batch_id: int) -> DemandBatch:
-    return get_object_or_404(_batches(user), pk=batch_id)
+    return get_object_or_404(_in_scope(DemandBatch, user), pk=batch_id)
 
 
 def _print_kinds(batch: DemandBatch | ReminderBatch) -> dict[str, tuple[ExportKind, LetterScope]]:
@@ -319,13 +323,6 @@ def inspection(request: HttpRequest, package_id: int) -> HttpResponse:
 # ---- 催告 (reminders) ---------------------------------------------------------------------------
 
 
-def _reminder_batches(user: User) -> QuerySet[ReminderBatch]:
-    """The reminder batches whose revenues are all in the user's scope."""
-    scopes = user.scopes()
-    ids = [pk for pk, revenues in ReminderBatch.objects.values_list("pk", "revenues") if set(revenues) <= scopes]
-    return ReminderBatch.objects.filter(pk__in=ids).select_related("created_by")
-
-
 @require_http_methods(["GET", "POST"])
 @collection_required
 def reminders(request: HttpRequest) -> HttpResponse:
@@ -356,7 +353,7 @@ def reminders(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"催告処理 #{result.batch_id} を作成しました({len(result.drafts):,}通)。")
                 return redirect("notices_reminder_batch", batch_id=result.batch_id)
-    page = Paginator(_reminder_batches(user).order_by("-pk"), 50).get_page(request.GET.get("page"))
+    page = Paginator(_in_scope(ReminderBatch, user).order_by("-pk"), 50).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "preview": preview,
@@ -372,7 +369,7 @@ def reminders(request: HttpRequest) -> HttpResponse:
 def reminder_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     """One reminder batch: its reminders by level; 発送済, 取消; the print exports made from it."""
     user = staff_user(request)
-    batch = get_object_or_404(_reminder_batches(user), pk=batch_id)
+    batch = get_object_or_404(_in_scope(ReminderBatch, user), pk=batch_id)
     action = request.POST.get("action")
     cancel_form = CancelForm(request.POST if action == "cancel" else None)
     dispatch_form = DispatchForm(
@@ -436,7 +433,7 @@ def reminder_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
 @collection_required
 def reminder_pdf(request: HttpRequest, batch_id: int, reminder_id: int) -> HttpResponse:
     """One reminder as printed in house (A4, with its enclosed slips)."""
-    batch = get_object_or_404(_reminder_batches(staff_user(request)), pk=batch_id)
+    batch = get_object_or_404(_in_scope(ReminderBatch, staff_user(request)), pk=batch_id)
     try:
         reminders = reminders_for_print(batch, reminder_ids=[reminder_id])
     except DemandError:
